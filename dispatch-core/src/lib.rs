@@ -1,0 +1,6 @@
+//! Dispatch core: the message spec and its validation, the routing plan, the service clients and
+//! the logic of the `incoming` and `triage` handlers. The Lambda binaries are thin wrappers.
+
+pub mod ids;
+pub mod message;
+pub mod routing;

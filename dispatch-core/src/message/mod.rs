@@ -1,0 +1,167 @@
+//! The message spec (DESIGN.md §2) as domain types, and the parser that turns an SNS message body
+//! into them. `wire` holds what senders write; this module decides what each type requires, fills
+//! the documented defaults and rejects anything else with the field's path.
+
+mod error;
+mod parse;
+pub mod schema;
+pub mod wire;
+
+pub use error::{InvalidMessage, ROOT};
+pub use parse::parse;
+
+use crate::ids::{GitHubMention, RepoOverride, RequestId, ServiceId, SlackUserId};
+
+/// Longest button text Slack accepts.
+pub const BUTTON_TEXT_MAX: usize = 75;
+/// Longest `yes_response` / `no_response`, so that the triage callback fits in a button value.
+pub const RESPONSE_TEXT_MAX: usize = 500;
+
+/// A parsed, valid message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// The sender's `requestId`, or a generated one.
+    pub request_id: RequestId,
+    /// Whether `request_id` was generated because the message had none.
+    pub request_id_generated: bool,
+    /// `githubRepo` (or `gitHubRepo`): where the issue goes instead of the default repository.
+    pub github_repo: Option<RepoOverride>,
+    /// `pagerDutyServiceId`: the service instead of the default one.
+    pub pagerduty_service: Option<ServiceId>,
+    /// `retrigger`, default `true`.
+    pub retrigger: bool,
+    /// What the message asks for, by type.
+    pub alarm: Alarm,
+}
+
+impl Message {
+    /// The message's `type`, as the sender wrote it.
+    pub fn kind(&self) -> &str {
+        match &self.alarm {
+            Alarm::SelfService(_) => "self-service",
+            Alarm::Broadcast(_) => "broadcast",
+            Alarm::Nag(_) => "nag",
+            Alarm::LowPriority(_) => "low-priority",
+            Alarm::HighPriority(_) => "high-priority",
+            Alarm::Unrouted(u) => &u.type_name,
+        }
+    }
+}
+
+/// The routing type and its content.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Alarm {
+    /// Ask the first user whether the alarm was expected.
+    SelfService(SelfService),
+    /// Tell every user, once per alarm.
+    Broadcast(FanOut),
+    /// Tell every user, every time (the issue is reused).
+    Nag(FanOut),
+    /// Only an issue, tagging the first user or the default user.
+    LowPriority(LowPriority),
+    /// Only a PagerDuty incident.
+    HighPriority(IncidentContent),
+    /// Any other type: a PagerDuty incident, so an unknown alarm still pages someone.
+    Unrouted(Unrouted),
+}
+
+/// A recipient from `users[]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct User {
+    /// Where the DM goes; `None` means the default channel.
+    pub slack_id: Option<SlackUserId>,
+    /// Readable handle, for display only.
+    pub slack: Option<String>,
+    /// Login tagged on the issue; `None` means the default user.
+    pub github: Option<GitHubMention>,
+}
+
+impl User {
+    /// How the user is named in issue bodies, notices and logs: handle, else Slack id.
+    pub fn display(&self) -> Option<&str> {
+        self.slack.as_deref().or(self.slack_id.as_ref().map(SlackUserId::as_str))
+    }
+}
+
+/// `body.github`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueContent {
+    /// Title, and the dedup key.
+    pub title: String,
+    /// Body as the sender wrote it.
+    pub body: String,
+    /// `labels` followed by `label`, without duplicates.
+    pub labels: Vec<String>,
+}
+
+/// `body.pagerduty`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentContent {
+    /// Incident title.
+    pub title: String,
+    /// Incident details.
+    pub details: Option<String>,
+    /// `body.pagerduty.service`, which wins over `pagerDutyServiceId`.
+    pub service: Option<ServiceId>,
+}
+
+/// A self-service alarm.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SelfService {
+    /// The first of `users`; `None` when `users` was missing or empty.
+    pub user: Option<User>,
+    /// The audit issue.
+    pub issue: IssueContent,
+    /// The question and its buttons.
+    pub prompt: Prompt,
+}
+
+/// `body.slack` of a self-service alarm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    /// The message.
+    pub message: String,
+    /// The question.
+    pub prompt: String,
+    /// Yes button text.
+    pub yes: String,
+    /// No button text.
+    pub no: String,
+    /// Told after Yes.
+    pub yes_response: Option<String>,
+    /// Told after No.
+    pub no_response: Option<String>,
+}
+
+/// A broadcast or nag alarm.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FanOut {
+    /// Every recipient; never empty.
+    pub users: Vec<User>,
+    /// The audit issue.
+    pub issue: IssueContent,
+    /// The Slack message.
+    pub message: String,
+}
+
+/// A low-priority alarm.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LowPriority {
+    /// The first of `users`, if any.
+    pub user: Option<User>,
+    /// The audit issue.
+    pub issue: IssueContent,
+}
+
+/// A message of a type Dispatch does not know. Read leniently: whatever can be used is used.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unrouted {
+    /// The `type` the sender wrote.
+    pub type_name: String,
+    /// `body.pagerduty`, when it was well formed.
+    pub incident: Option<IncidentContent>,
+    /// `body.github.title`, when it was a non-empty string.
+    pub github_title: Option<String>,
+    /// The whole message as compact JSON, for the incident details.
+    pub raw: String,
+}

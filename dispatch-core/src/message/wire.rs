@@ -1,0 +1,120 @@
+//! The message as senders write it: plain serde structs, the single source of both parsing and the
+//! published JSON Schema. Everything here is optional; `message::parse` decides what each type needs.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// A Dispatch message, as published to the SNS topic.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[serde(expecting = "a message object")]
+#[schemars(
+    title = "Dispatch message",
+    description = "A JSON document published to the Dispatch SNS topic. See MESSAGE-SPEC.md.",
+    transform = crate::message::schema::require_per_type
+)]
+pub struct WireMessage {
+    /// Routing type: `self-service`, `broadcast`, `nag`, `low-priority`, `high-priority`; any
+    /// other value opens a PagerDuty incident so that the alarm still pages someone.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Id used in logs, incident keys and callbacks. Generated (12 lowercase hex characters) when absent.
+    #[schemars(length(min = 1, max = 128))]
+    pub request_id: Option<String>,
+    /// Repository for the issue instead of the default: `name` (under the default owner) or
+    /// `owner/name`. The spelling `gitHubRepo` is accepted too.
+    #[serde(alias = "gitHubRepo")]
+    pub github_repo: Option<String>,
+    /// PagerDuty service id used instead of the default, for high-priority, fallback and a later
+    /// escalation of a self-service alarm.
+    pub pager_duty_service_id: Option<String>,
+    /// Dedup rule. `true` (default): only an open issue with the same title suppresses the alarm.
+    /// `false`: an open or closed issue with the same title suppresses it.
+    pub retrigger: Option<bool>,
+    /// Recipients. Required for `broadcast` and `nag`; the first one is used by `self-service`
+    /// and `low-priority`.
+    pub users: Option<Vec<WireUser>>,
+    /// Per-type content.
+    pub body: Option<WireBody>,
+}
+
+/// One recipient. Unknown keys (for example `google`) are ignored.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[serde(expecting = "a user object with slackId, slack and github")]
+pub struct WireUser {
+    /// Slack user or channel id, e.g. `U012ABCDEF`. Missing: the message goes to the default channel.
+    pub slack_id: Option<String>,
+    /// Readable Slack handle, used only for display and logs.
+    pub slack: Option<String>,
+    /// GitHub login without `@`. Missing: the default user is tagged.
+    pub github: Option<String>,
+}
+
+/// Per-type content of a message.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(expecting = "an object with github, slack and pagerduty")]
+pub struct WireBody {
+    /// The GitHub issue (the audit log).
+    pub github: Option<WireGitHub>,
+    /// The Slack message.
+    pub slack: Option<WireSlack>,
+    /// The PagerDuty incident.
+    pub pagerduty: Option<WirePagerDuty>,
+}
+
+/// `body.github`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(expecting = "an object with title, body and labels")]
+pub struct WireGitHub {
+    /// Issue title; also the dedup key.
+    pub title: Option<String>,
+    /// Issue body (Markdown).
+    pub body: Option<String>,
+    /// Label names to put on the issue.
+    pub labels: Option<Vec<String>>,
+    /// A single label name (accepted for compatibility; merged with `labels`).
+    pub label: Option<String>,
+}
+
+/// `body.slack`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(expecting = "an object with message, prompt and actions")]
+pub struct WireSlack {
+    /// The message shown to each recipient.
+    pub message: Option<String>,
+    /// Self-service: the question under the message.
+    pub prompt: Option<String>,
+    /// Self-service: the button texts and what the user is told after clicking.
+    pub actions: Option<WireActions>,
+}
+
+/// `body.slack.actions`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(expecting = "an object with yes, no, yes_response and no_response")]
+pub struct WireActions {
+    /// Text of the Yes button (closes the issue).
+    #[schemars(length(min = 1, max = 75))]
+    pub yes: Option<String>,
+    /// Text of the No button (escalates to PagerDuty).
+    #[schemars(length(min = 1, max = 75))]
+    pub no: Option<String>,
+    /// Told to the user after Yes.
+    #[schemars(length(max = 500))]
+    pub yes_response: Option<String>,
+    /// Told to the user after No.
+    #[schemars(length(max = 500))]
+    pub no_response: Option<String>,
+}
+
+/// `body.pagerduty`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(expecting = "an object with title, body and service")]
+pub struct WirePagerDuty {
+    /// Incident title.
+    pub title: Option<String>,
+    /// Incident details.
+    pub body: Option<String>,
+    /// PagerDuty service id; wins over `pagerDutyServiceId`.
+    pub service: Option<String>,
+}

@@ -1,0 +1,239 @@
+//! The routing plan (DESIGN.md §1-3): a pure function from a message and the configured defaults to
+//! what should happen — which issue to look up and create, which Slack messages go where, which
+//! PagerDuty incident to open. Effects are carried out elsewhere; tests assert on the plan.
+
+use crate::ids::{GitHubMention, Repo, RequestId, ServiceId, SlackChannel};
+use crate::message::{Alarm, IncidentContent, IssueContent, Message, Prompt, User};
+
+/// The settings routing falls back on (DESIGN.md §6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoutingDefaults {
+    /// `GitHubOwner` / `GitHubRepo`.
+    pub repo: Repo,
+    /// `GitHubDefaultUser`.
+    pub github_user: GitHubMention,
+    /// `SlackDefaultChannel`.
+    pub slack_channel: SlackChannel,
+    /// `PagerDutyServiceId`.
+    pub pagerduty_service: ServiceId,
+}
+
+/// Everything one message should cause.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The alarm's id.
+    pub request_id: RequestId,
+    /// The message's `type`.
+    pub kind: String,
+    /// The audit issue, if the type has one.
+    pub issue: Option<IssuePlan>,
+    /// Slack messages, in the order they are posted.
+    pub slack: Vec<SlackDelivery>,
+    /// The PagerDuty incident, if the type pages.
+    pub incident: Option<IncidentPlan>,
+    /// True when the type needs a user and `users` was missing or empty, so defaults were used
+    /// (DESIGN.md §2: logged as an error).
+    pub users_missing: bool,
+}
+
+/// Which existing issues with the same title count as duplicates (DESIGN.md §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dedup {
+    /// `retrigger: true`: only an open issue suppresses the alarm.
+    OpenOnly,
+    /// `retrigger: false`: an open or closed issue suppresses the alarm.
+    OpenAndClosed,
+}
+
+/// What a duplicate found by the lookup means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnDuplicate {
+    /// The alarm is already being handled: no issue, no DM.
+    Stop,
+    /// `nag`: reuse the issue and send the DMs anyway.
+    Reuse,
+}
+
+/// The audit issue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuePlan {
+    /// Where it goes.
+    pub repo: Repo,
+    /// Title (the dedup key).
+    pub title: String,
+    /// Body, exactly as the original wrote it (DESIGN.md §2 "Issue bodies").
+    pub body: String,
+    /// Label names.
+    pub labels: Vec<String>,
+    /// Which existing issues count.
+    pub dedup: Dedup,
+    /// What a duplicate means.
+    pub on_duplicate: OnDuplicate,
+}
+
+/// One Slack message to post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlackDelivery {
+    /// The user's DM, or the default channel.
+    pub channel: SlackChannel,
+    /// Who it is for, for logs and the delivery record: the Slack handle or id, else `users[i]`.
+    pub recipient: String,
+    /// What is posted.
+    pub content: SlackContent,
+}
+
+/// The content of a Slack message; the issue link is added when the issue is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SlackContent {
+    /// Self-service DM: message, issue link, prompt, Yes and No buttons for this user.
+    Prompt {
+        /// Texts from the message.
+        prompt: Prompt,
+        /// Only this Slack user may answer.
+        intended_user: crate::ids::SlackUserId,
+    },
+    /// Self-service for a user without a Slack id, in the shared default channel: message, issue
+    /// link and prompt, but no buttons.
+    PromptWithoutButtons(Prompt),
+    /// Broadcast or nag: the message only.
+    Text(String),
+    /// The notice in the default channel that a user's Slack id was missing.
+    MissingSlackId {
+        /// The user's handle or GitHub login, when known.
+        user: Option<String>,
+    },
+}
+
+/// The PagerDuty incident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentPlan {
+    /// Incident title.
+    pub title: String,
+    /// Incident details.
+    pub details: Option<String>,
+    /// Dedup key: the request id.
+    pub incident_key: String,
+    /// `body.pagerduty.service` > `pagerDutyServiceId` > `PagerDutyServiceId`.
+    pub service: ServiceId,
+}
+
+/// Issue body of self-service and low-priority alarms: `{body} \n\n @{login}`.
+pub fn tagged_body(body: &str, mention: &GitHubMention) -> String {
+    format!("{body} \n\n @{mention}")
+}
+
+/// Issue body of a broadcast: the body, then the recipients in a code block.
+pub fn broadcast_body(body: &str, users: &[User]) -> String {
+    let recipients: Vec<&str> = users.iter().map(|u| u.display().unwrap_or("(no Slack id)")).collect();
+    format!("{body} \n\n ```\n{}\n```", recipients.join(","))
+}
+
+/// The plan for one message.
+pub fn plan(message: &Message, defaults: &RoutingDefaults) -> Plan {
+    let repo = message.github_repo.as_ref().map_or_else(|| defaults.repo.clone(), |r| r.resolve(&defaults.repo.owner));
+    let dedup = if message.retrigger { Dedup::OpenOnly } else { Dedup::OpenAndClosed };
+    let issue = |content: &IssueContent, body: String, on_duplicate| IssuePlan {
+        repo: repo.clone(),
+        title: content.title.clone(),
+        body,
+        labels: content.labels.clone(),
+        dedup,
+        on_duplicate,
+    };
+    let mention =
+        |user: Option<&User>| user.and_then(|u| u.github.clone()).unwrap_or_else(|| defaults.github_user.clone());
+    let mut plan = Plan {
+        request_id: message.request_id.clone(),
+        kind: message.kind().to_owned(),
+        issue: None,
+        slack: Vec::new(),
+        incident: None,
+        users_missing: false,
+    };
+    match &message.alarm {
+        Alarm::SelfService(alarm) => {
+            plan.users_missing = alarm.user.is_none();
+            let user = alarm.user.clone().unwrap_or_default();
+            plan.issue =
+                Some(issue(&alarm.issue, tagged_body(&alarm.issue.body, &mention(Some(&user))), OnDuplicate::Stop));
+            plan.slack = match &user.slack_id {
+                Some(id) => vec![SlackDelivery {
+                    channel: id.clone().into(),
+                    recipient: recipient(&user, 0),
+                    content: SlackContent::Prompt { prompt: alarm.prompt.clone(), intended_user: id.clone() },
+                }],
+                None => defaulted(&user, 0, SlackContent::PromptWithoutButtons(alarm.prompt.clone()), defaults),
+            };
+        }
+        Alarm::Broadcast(alarm) | Alarm::Nag(alarm) => {
+            let (body, on_duplicate) = match &message.alarm {
+                Alarm::Nag(_) => (alarm.issue.body.clone(), OnDuplicate::Reuse),
+                _ => (broadcast_body(&alarm.issue.body, &alarm.users), OnDuplicate::Stop),
+            };
+            plan.issue = Some(issue(&alarm.issue, body, on_duplicate));
+            for (i, user) in alarm.users.iter().enumerate() {
+                let text = SlackContent::Text(alarm.message.clone());
+                match &user.slack_id {
+                    Some(id) => plan.slack.push(SlackDelivery {
+                        channel: id.clone().into(),
+                        recipient: recipient(user, i),
+                        content: text,
+                    }),
+                    None => plan.slack.extend(defaulted(user, i, text, defaults)),
+                }
+            }
+        }
+        Alarm::LowPriority(alarm) => {
+            plan.issue = Some(issue(
+                &alarm.issue,
+                tagged_body(&alarm.issue.body, &mention(alarm.user.as_ref())),
+                OnDuplicate::Stop,
+            ));
+        }
+        Alarm::HighPriority(content) => plan.incident = Some(incident(message, content, defaults)),
+        Alarm::Unrouted(unrouted) => {
+            let content = unrouted.incident.clone().unwrap_or_else(|| IncidentContent {
+                title: unrouted
+                    .github_title
+                    .clone()
+                    .unwrap_or_else(|| format!("dispatch: unroutable message of type '{}'", unrouted.type_name)),
+                details: Some(unrouted.raw.clone()),
+                service: None,
+            });
+            plan.incident = Some(incident(message, &content, defaults));
+        }
+    }
+    plan
+}
+
+fn recipient(user: &User, index: usize) -> String {
+    user.display().map_or_else(|| format!("users[{index}]"), str::to_owned)
+}
+
+/// A user without a Slack id: the content goes to the default channel, followed by the notice.
+fn defaulted(user: &User, index: usize, content: SlackContent, defaults: &RoutingDefaults) -> Vec<SlackDelivery> {
+    let notice = SlackContent::MissingSlackId {
+        user: user.slack.clone().or_else(|| user.github.as_ref().map(ToString::to_string)),
+    };
+    [content, notice]
+        .into_iter()
+        .map(|content| SlackDelivery {
+            channel: defaults.slack_channel.clone(),
+            recipient: recipient(user, index),
+            content,
+        })
+        .collect()
+}
+
+fn incident(message: &Message, content: &IncidentContent, defaults: &RoutingDefaults) -> IncidentPlan {
+    IncidentPlan {
+        title: content.title.clone(),
+        details: content.details.clone(),
+        incident_key: message.request_id.to_string(),
+        service: content
+            .service
+            .clone()
+            .or_else(|| message.pagerduty_service.clone())
+            .unwrap_or_else(|| defaults.pagerduty_service.clone()),
+    }
+}

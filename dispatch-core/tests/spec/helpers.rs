@@ -1,0 +1,80 @@
+use dispatch_core::ids::{GitHubMention, GitHubOwner, Repo, RepoName, ServiceId, SlackChannel};
+use dispatch_core::message::{InvalidMessage, Message, parse};
+use dispatch_core::routing::{Plan, RoutingDefaults, plan};
+use serde_json::Value;
+
+pub const SELF_SERVICE: &str = include_str!("../../../examples/self-service.json");
+pub const BROADCAST: &str = include_str!("../../../examples/broadcast.json");
+pub const NAG: &str = include_str!("../../../examples/nag.json");
+pub const LOW_PRIORITY: &str = include_str!("../../../examples/low-priority.json");
+pub const HIGH_PRIORITY: &str = include_str!("../../../examples/high-priority.json");
+pub const FALLBACK: &str = include_str!("../../../examples/fallback.json");
+
+pub const EXAMPLES: [(&str, &str); 6] = [
+    ("self-service", SELF_SERVICE),
+    ("broadcast", BROADCAST),
+    ("nag", NAG),
+    ("low-priority", LOW_PRIORITY),
+    ("high-priority", HIGH_PRIORITY),
+    ("fallback", FALLBACK),
+];
+
+pub fn defaults() -> RoutingDefaults {
+    RoutingDefaults {
+        repo: Repo::new(GitHubOwner::parse("acme").unwrap(), RepoName::parse("dispatch-alarms").unwrap()),
+        github_user: GitHubMention::parse("acme/security").unwrap(),
+        slack_channel: SlackChannel::parse("#security-alerts").unwrap(),
+        pagerduty_service: ServiceId::parse("PDEFAULT").unwrap(),
+    }
+}
+
+pub fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap()
+}
+
+pub fn parse_value(value: &Value) -> Result<Message, InvalidMessage> {
+    parse(value.to_string().as_bytes())
+}
+
+pub fn ok(value: &Value) -> Message {
+    parse_value(value).unwrap_or_else(|e| panic!("expected a valid message, got {e}"))
+}
+
+pub fn plan_of(value: &Value) -> Plan {
+    plan(&ok(value), &defaults())
+}
+
+/// Sets the value at a JSON pointer, creating objects on the way.
+pub fn with(mut value: Value, pointer: &str, new: Value) -> Value {
+    let mut target = &mut value;
+    for key in pointer.trim_start_matches('/').split('/') {
+        target = match target {
+            Value::Array(items) => {
+                let index = key.parse::<usize>().unwrap();
+                if index == items.len() {
+                    items.push(Value::Null);
+                }
+                &mut items[index]
+            }
+            other => other.as_object_mut().unwrap().entry(key.to_owned()).or_insert(Value::Null),
+        };
+    }
+    *target = new;
+    value
+}
+
+/// Removes the value at a JSON pointer.
+pub fn without(mut value: Value, pointer: &str) -> Value {
+    let (parent, key) = pointer.rsplit_once('/').unwrap();
+    let parent = if parent.is_empty() { &mut value } else { value.pointer_mut(parent).unwrap() };
+    match parent {
+        Value::Object(map) => {
+            map.remove(key);
+        }
+        Value::Array(items) => {
+            items.remove(key.parse::<usize>().unwrap());
+        }
+        _ => panic!("{pointer} has no parent container"),
+    }
+    value
+}

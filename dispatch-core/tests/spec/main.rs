@@ -1,0 +1,8 @@
+//! Message spec, validation, routing plan and schema: one test binary.
+
+mod arbitrary_input;
+mod helpers;
+mod invalid;
+mod parse;
+mod routing;
+mod schema;

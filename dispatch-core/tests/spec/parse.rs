@@ -1,0 +1,156 @@
+use dispatch_core::ids::RepoOverride;
+use dispatch_core::message::{Alarm, parse};
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[test]
+fn every_example_parses_as_its_type() {
+    for (name, text) in EXAMPLES {
+        let message = parse(text.as_bytes()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let expected = if name == "fallback" { "high" } else { name };
+        assert_eq!(message.kind(), expected);
+    }
+}
+
+#[test]
+fn retrigger_defaults_to_true_and_can_be_turned_off() {
+    let message = without(json(SELF_SERVICE), "/retrigger");
+    assert!(ok(&message).retrigger);
+    assert!(!ok(&with(message, "/retrigger", json!(false))).retrigger);
+}
+
+#[test]
+fn a_missing_request_id_is_generated_as_twelve_lowercase_hex_characters() {
+    let message = ok(&without(json(BROADCAST), "/requestId"));
+    assert!(message.request_id_generated);
+    let id = message.request_id.as_str();
+    assert_eq!(id.len(), 12);
+    assert!(id.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()), "{id}");
+}
+
+#[test]
+fn a_given_request_id_is_kept() {
+    let message = ok(&json(SELF_SERVICE));
+    assert!(!message.request_id_generated);
+    assert_eq!(message.request_id.as_str(), "ss-2fa-disabled-0001");
+}
+
+#[test]
+fn github_repo_is_read_in_both_spellings() {
+    for key in ["githubRepo", "gitHubRepo"] {
+        let message = ok(&with(json(SELF_SERVICE), &format!("/{key}"), json!("audit")));
+        assert_eq!(message.github_repo, Some(RepoOverride::parse("audit").unwrap()), "{key}");
+    }
+}
+
+#[test]
+fn github_repo_may_name_another_owner() {
+    let message = ok(&with(json(LOW_PRIORITY), "/githubRepo", json!("security/alarms")));
+    let repo = message.github_repo.unwrap().resolve(&defaults().repo.owner);
+    assert_eq!(repo.to_string(), "security/alarms");
+}
+
+#[test]
+fn the_singular_label_is_accepted_and_merged_with_labels() {
+    let message = with(json(SELF_SERVICE), "/body/github/label", json!("urgent"));
+    let Alarm::SelfService(alarm) = ok(&message).alarm else { panic!("not self-service") };
+    assert_eq!(alarm.issue.labels, ["2fa", "self-service", "urgent"]);
+
+    let Alarm::Nag(nag) = ok(&json(NAG)).alarm else { panic!("not nag") };
+    assert_eq!(nag.issue.labels, ["nag"]);
+
+    let repeated = with(json(SELF_SERVICE), "/body/github/label", json!("2fa"));
+    let Alarm::SelfService(alarm) = ok(&repeated).alarm else { panic!("not self-service") };
+    assert_eq!(alarm.issue.labels, ["2fa", "self-service"]);
+}
+
+#[test]
+fn unknown_keys_are_ignored_anywhere() {
+    let message = with(json(BROADCAST), "/users/0/google", json!({ "nested": [1, 2] }));
+    let message = with(message, "/source", json!("guardduty"));
+    let message = with(message, "/body/slack/colour", json!("red"));
+    let Alarm::Broadcast(alarm) = ok(&message).alarm else { panic!("not broadcast") };
+    assert_eq!(alarm.users.len(), 2);
+}
+
+#[test]
+fn null_optional_fields_count_as_absent() {
+    let message = with(json(SELF_SERVICE), "/retrigger", json!(null));
+    let message = with(message, "/requestId", json!(null));
+    let message = with(message, "/users/0/github", json!(null));
+    let parsed = ok(&message);
+    assert!(parsed.retrigger);
+    assert!(parsed.request_id_generated);
+    let Alarm::SelfService(alarm) = parsed.alarm else { panic!("not self-service") };
+    assert_eq!(alarm.user.unwrap().github, None);
+}
+
+#[test]
+fn a_leading_at_on_a_github_login_is_dropped() {
+    let message = with(json(LOW_PRIORITY), "/users/0/github", json!("@bob"));
+    let Alarm::LowPriority(alarm) = ok(&message).alarm else { panic!("not low-priority") };
+    assert_eq!(alarm.user.unwrap().github.unwrap().as_str(), "bob");
+}
+
+#[test]
+fn self_service_without_users_is_accepted_for_defaulting() {
+    for users in [json!([]), json!(null)] {
+        let Alarm::SelfService(alarm) = ok(&with(json(SELF_SERVICE), "/users", users)).alarm else {
+            panic!("not self-service")
+        };
+        assert_eq!(alarm.user, None);
+    }
+}
+
+#[test]
+fn low_priority_does_not_need_users() {
+    let Alarm::LowPriority(alarm) = ok(&without(json(LOW_PRIORITY), "/users")).alarm else {
+        panic!("not low-priority")
+    };
+    assert_eq!(alarm.user, None);
+}
+
+#[test]
+fn response_texts_are_optional() {
+    let message =
+        without(without(json(SELF_SERVICE), "/body/slack/actions/yes_response"), "/body/slack/actions/no_response");
+    let Alarm::SelfService(alarm) = ok(&message).alarm else { panic!("not self-service") };
+    assert_eq!(alarm.prompt.yes_response, None);
+    assert_eq!(alarm.prompt.no_response, None);
+    assert_eq!(alarm.prompt.yes, "Yes, it was me");
+}
+
+#[test]
+fn an_unknown_type_keeps_its_type_string_and_the_raw_message() {
+    let message = ok(&json(FALLBACK));
+    let Alarm::Unrouted(unrouted) = &message.alarm else { panic!("not unrouted") };
+    assert_eq!(unrouted.type_name, "high");
+    assert_eq!(unrouted.incident, None);
+    assert_eq!(unrouted.github_title.as_deref(), Some("GuardDuty finding: UnauthorizedAccess:EC2/SSHBruteForce"));
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&unrouted.raw).unwrap(), json(FALLBACK));
+}
+
+#[test]
+fn an_unknown_type_is_read_leniently_so_it_still_pages() {
+    let message = json!({
+        "type": "critical",
+        "requestId": "has spaces so it is replaced",
+        "users": "not an array",
+        "body": { "github": { "title": 42 }, "pagerduty": { "title": "Disk full", "service": "PDISK", "body": 7 } }
+    });
+    let parsed = ok(&message);
+    assert!(parsed.request_id_generated);
+    let Alarm::Unrouted(unrouted) = parsed.alarm else { panic!("not unrouted") };
+    let incident = unrouted.incident.unwrap();
+    assert_eq!(incident.title, "Disk full");
+    assert_eq!(incident.service.unwrap().as_str(), "PDISK");
+    assert_eq!(incident.details, None);
+    assert_eq!(unrouted.github_title, None);
+}
+
+#[test]
+fn an_empty_type_string_still_pages() {
+    let Alarm::Unrouted(unrouted) = ok(&json!({ "type": "" })).alarm else { panic!("not unrouted") };
+    assert_eq!(unrouted.type_name, "");
+}
