@@ -4,3 +4,8 @@
 pub mod ids;
 pub mod message;
 pub mod routing;
+pub mod deadline;
+pub mod github;
+pub mod http;
+pub mod pagerduty;
+pub mod slack;

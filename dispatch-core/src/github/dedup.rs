@@ -1,0 +1,127 @@
+//! Finding an existing issue with exactly the same title (DESIGN.md §3) in a bounded number of
+//! requests, whatever the repository's history: the newest 100 issues first (this also covers issues
+//! too recent for the search index), then the search API, and only if search fails a listing capped
+//! at [`LIST_PAGE_LIMIT`] pages.
+
+use http::Method;
+use tracing::warn;
+use url::Url;
+
+use super::{GitHub, GitHubError, Issue, Retry};
+use crate::deadline::Deadline;
+use crate::ids::Repo;
+use crate::routing::Dedup;
+
+/// Most pages of 100 issues read when search is unavailable.
+pub const LIST_PAGE_LIMIT: usize = 10;
+
+/// Characters of the title put in the search query (GitHub caps queries at 256 characters).
+const SEARCH_TITLE_CHARS: usize = 120;
+
+/// What a dedup lookup found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lookup {
+    /// The newest issue with exactly the title, if any.
+    pub found: Option<Issue>,
+    /// Whether every issue that counts was examined. `false` only when search failed and the
+    /// fallback listing stopped at its page limit.
+    pub complete: bool,
+}
+
+impl GitHub {
+    /// Looks for an issue titled exactly `title` in `repo`, counting open issues only, or open and
+    /// closed ones, as `dedup` says. Pull requests never count.
+    pub async fn find_duplicate(&self, repo: &Repo, title: &str, dedup: Dedup, deadline: Deadline) -> Result<Lookup, GitHubError> {
+        let state = match dedup {
+            Dedup::OpenOnly => "open",
+            Dedup::OpenAndClosed => "all",
+        };
+        let first = self.url(&format!(
+            "repos/{}/{}/issues?state={state}&sort=created&direction=desc&per_page=100",
+            repo.owner, repo.name
+        ))?;
+        let (issues, mut next) = self.list_page(&first, deadline).await?;
+        if let Some(found) = exact(issues, title) {
+            return Ok(Lookup { found: Some(found), complete: true });
+        }
+        if next.is_none() {
+            return Ok(Lookup { found: None, complete: true });
+        }
+        match self.search(repo, title, dedup, deadline).await {
+            Ok(found) => return Ok(Lookup { found, complete: true }),
+            Err(error) => warn!(repo = %repo, error = %error, "issue search failed; listing issues instead"),
+        }
+        for _ in 1..LIST_PAGE_LIMIT {
+            let Some(url) = next.take() else { return Ok(Lookup { found: None, complete: true }) };
+            let (issues, following) = self.list_page(&url, deadline).await?;
+            if let Some(found) = exact(issues, title) {
+                return Ok(Lookup { found: Some(found), complete: true });
+            }
+            next = following;
+        }
+        let complete = next.is_none();
+        if !complete {
+            warn!(repo = %repo, pages = LIST_PAGE_LIMIT, "dedup listing stopped at its page limit; older issues were not examined");
+        }
+        Ok(Lookup { found: None, complete })
+    }
+
+    /// The search API: candidates whose title contains the words, filtered to the exact title.
+    async fn search(&self, repo: &Repo, title: &str, dedup: Dedup, deadline: Deadline) -> Result<Option<Issue>, GitHubError> {
+        let words: String = title.chars().map(|c| if c == '"' || c == '\\' { ' ' } else { c }).take(SEARCH_TITLE_CHARS).collect();
+        let mut query = format!("repo:{}/{} is:issue in:title \"{}\"", repo.owner, repo.name, words.trim());
+        if dedup == Dedup::OpenOnly {
+            query.push_str(" is:open");
+        }
+        let mut url = self.url("search/issues")?;
+        url.query_pairs_mut().append_pair("q", &query).append_pair("per_page", "100");
+        let reply = self.call(Method::GET, &url, None, deadline, Retry::Safe).await?;
+        #[derive(serde::Deserialize)]
+        struct Results {
+            items: Vec<Issue>,
+        }
+        let results: Results = super::parse(&reply)?;
+        let wanted = |i: &Issue| dedup == Dedup::OpenAndClosed || i.is_open();
+        Ok(exact(results.items.into_iter().filter(wanted).collect(), title))
+    }
+
+    /// One page of the issues listing and the address of the next, from the `Link` header.
+    async fn list_page(&self, url: &Url, deadline: Deadline) -> Result<(Vec<Issue>, Option<Url>), GitHubError> {
+        let reply = self.call(Method::GET, url, None, deadline, Retry::Safe).await?;
+        let issues: Vec<Issue> = super::parse(&reply)?;
+        let next = reply.headers.get(http::header::LINK).and_then(|v| v.to_str().ok()).and_then(next_link);
+        // Never send the token anywhere but the configured API.
+        let next = next.filter(|n| n.origin() == self.base.origin() && n.path().starts_with(self.base.path()));
+        Ok((issues, next))
+    }
+}
+
+/// The newest issue (not a pull request) titled exactly `title`.
+fn exact(issues: Vec<Issue>, title: &str) -> Option<Issue> {
+    issues.into_iter().filter(|i| i.pull_request.is_none() && i.title == title).max_by_key(|i| i.number)
+}
+
+/// The `rel="next"` target of a `Link` header.
+fn next_link(header: &str) -> Option<Url> {
+    header.split(',').find_map(|part| {
+        let (target, params) = part.split_once(';')?;
+        params
+            .split(';')
+            .any(|p| p.trim() == "rel=\"next\"")
+            .then(|| target.trim().trim_start_matches('<').trim_end_matches('>'))
+            .and_then(|t| Url::parse(t).ok())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_link_is_found_among_others() {
+        let header = r#"<https://api.github.com/repositories/1/issues?page=1>; rel="prev", <https://api.github.com/repositories/1/issues?page=3>; rel="next", <https://api.github.com/repositories/1/issues?page=50>; rel="last""#;
+        assert_eq!(next_link(header).unwrap().as_str(), "https://api.github.com/repositories/1/issues?page=3");
+        assert_eq!(next_link(r#"<https://x/y?page=1>; rel="first""#), None);
+        assert_eq!(next_link("garbage"), None);
+    }
+}

@@ -1,0 +1,206 @@
+//! The PagerDuty client (DESIGN.md §7f): REST API v2 `POST /incidents`. An open incident with the
+//! same key is a distinct, non-failing outcome; 429 and 5xx are retried within the deadline; any
+//! other refusal carries PagerDuty's message.
+
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tracing::debug;
+use url::Url;
+
+use crate::deadline::{Deadline, RetryPolicy, retry_after};
+use crate::ids::ServiceId;
+
+/// `Accept` header of REST API v2.
+pub const ACCEPT: &str = "application/vnd.pagerduty+json;version=2";
+
+/// An incident to open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewIncident {
+    /// Title.
+    pub title: String,
+    /// Details, shown in the incident body.
+    pub details: Option<String>,
+    /// Dedup key: an open incident with the same key is not opened twice.
+    pub incident_key: String,
+    /// The service.
+    pub service: ServiceId,
+}
+
+/// What opening an incident did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IncidentOutcome {
+    /// A new incident.
+    Created {
+        /// PagerDuty's id.
+        id: String,
+        /// Web address.
+        html_url: Option<String>,
+    },
+    /// An open incident with the same key already exists.
+    AlreadyOpen,
+}
+
+/// Why PagerDuty refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PagerDutyError {
+    /// Still rate limited when the deadline left no time to wait.
+    #[error("PagerDuty: rate limited")]
+    RateLimited(Option<Duration>),
+    /// A 5xx, a timeout or a connection failure.
+    #[error("PagerDuty: unavailable ({0})")]
+    Transient(String),
+    /// The API key was refused (401/403).
+    #[error("PagerDuty: credentials refused (HTTP {status}: {message})")]
+    Unauthorized {
+        /// HTTP status.
+        status: u16,
+        /// PagerDuty's message.
+        message: String,
+    },
+    /// Any other 4xx, with PagerDuty's message.
+    #[error("PagerDuty: request refused (HTTP {status}: {message})")]
+    Rejected {
+        /// HTTP status.
+        status: u16,
+        /// PagerDuty's message and errors.
+        message: String,
+    },
+}
+
+impl PagerDutyError {
+    /// Whether a later attempt may succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::RateLimited(_) | Self::Transient(_))
+    }
+}
+
+/// The PagerDuty client. Build it once per process and share it.
+#[derive(Debug, Clone)]
+pub struct PagerDuty {
+    http: reqwest::Client,
+    incidents: Url,
+    api_key: SecretString,
+    from: String,
+    policy: RetryPolicy,
+}
+
+impl PagerDuty {
+    /// A client for the API at `base_url` (`https://api.pagerduty.com`), acting as the PagerDuty
+    /// user with email `from` (`PagerDutyFromAddress`).
+    pub fn new(http: reqwest::Client, base_url: &Url, api_key: SecretString, from: String, policy: RetryPolicy) -> Self {
+        let mut base = base_url.clone();
+        if !base.path().ends_with('/') {
+            base.set_path(&format!("{}/", base.path()));
+        }
+        let incidents = base.join("incidents").unwrap_or(base);
+        Self { http, incidents, api_key, from, policy }
+    }
+
+    /// Opens an incident, retrying 429 and 5xx within `deadline`. A retry after an ambiguous
+    /// failure is safe: the incident key makes PagerDuty refuse a second open incident.
+    pub async fn create_incident(&self, incident: &NewIncident, deadline: Deadline) -> Result<IncidentOutcome, PagerDutyError> {
+        let mut body = json!({
+            "incident": {
+                "type": "incident",
+                "title": incident.title,
+                "service": { "id": incident.service.as_str(), "type": "service_reference" },
+                "incident_key": incident.incident_key,
+            }
+        });
+        if let Some(details) = &incident.details {
+            body["incident"]["body"] = json!({ "type": "incident_body", "details": details });
+        }
+        let mut attempt = 1;
+        loop {
+            let error = match self.attempt(&body, deadline).await {
+                Ok(outcome) => return Ok(outcome),
+                Err(error) => error,
+            };
+            if !error.is_retryable() || attempt >= self.policy.attempts {
+                return Err(error);
+            }
+            attempt += 1;
+            let wait = match &error {
+                PagerDutyError::RateLimited(Some(after)) => *after,
+                _ => self.policy.backoff_before(attempt),
+            };
+            if !deadline.allows(wait, Duration::from_millis(100)) {
+                return Err(error);
+            }
+            debug!(attempt, wait_ms = wait.as_millis() as u64, error = %error, "retrying PagerDuty request");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn attempt(&self, body: &Value, deadline: Deadline) -> Result<IncidentOutcome, PagerDutyError> {
+        let request = self
+            .http
+            .post(self.incidents.clone())
+            .header(reqwest::header::AUTHORIZATION, format!("Token token={}", self.api_key.expose_secret()))
+            .header(reqwest::header::ACCEPT, ACCEPT)
+            .header("From", &self.from)
+            .json(body);
+        let exchange = async {
+            let response = request.send().await?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let bytes = response.bytes().await?;
+            Ok::<_, reqwest::Error>((status, headers, bytes))
+        };
+        let (status, headers, bytes) = match deadline.run(self.policy.request_timeout, exchange).await {
+            None => return Err(PagerDutyError::Transient("request timed out".into())),
+            Some(Err(e)) => return Err(PagerDutyError::Transient(e.without_url().to_string())),
+            Some(Ok(reply)) => reply,
+        };
+        if status.is_success() {
+            #[derive(Deserialize)]
+            struct Created {
+                incident: CreatedIncident,
+            }
+            #[derive(Deserialize)]
+            struct CreatedIncident {
+                id: String,
+                html_url: Option<String>,
+            }
+            let created: Created = serde_json::from_slice(&bytes)
+                .map_err(|e| PagerDutyError::Transient(format!("unexpected response body: {e}")))?;
+            return Ok(IncidentOutcome::Created { id: created.incident.id, html_url: created.incident.html_url });
+        }
+        let message = error_message(&bytes);
+        match status.as_u16() {
+            429 => Err(PagerDutyError::RateLimited(retry_after(&headers))),
+            s if s >= 500 => Err(PagerDutyError::Transient(format!("HTTP {s}: {message}"))),
+            400 if message.to_lowercase().contains("matching dedup key already exists") => Ok(IncidentOutcome::AlreadyOpen),
+            s @ (401 | 403) => Err(PagerDutyError::Unauthorized { status: s, message }),
+            s => Err(PagerDutyError::Rejected { status: s, message }),
+        }
+    }
+}
+
+/// PagerDuty's `error.message` and `error.errors[]`, joined.
+fn error_message(body: &[u8]) -> String {
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        return String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
+    };
+    let error = &value["error"];
+    let mut parts: Vec<String> = error["message"].as_str().map(str::to_owned).into_iter().collect();
+    if let Some(errors) = error["errors"].as_array() {
+        parts.extend(errors.iter().filter_map(Value::as_str).map(str::to_owned));
+    }
+    if parts.is_empty() { "no message".to_owned() } else { parts.join(": ") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_error_message_joins_message_and_errors() {
+        let body = br#"{"error":{"message":"Invalid Input Provided","code":2001,"errors":["Open incident with matching dedup key already exists on this service"]}}"#;
+        assert_eq!(error_message(body), "Invalid Input Provided: Open incident with matching dedup key already exists on this service");
+        assert_eq!(error_message(b"<html>"), "<html>");
+    }
+}

@@ -1,0 +1,186 @@
+//! The Slack client (DESIGN.md §7d): `chat.postMessage` with the bot token, and posts to an
+//! interaction's `response_url`. HTTP 200 with `ok:false` is an error carrying Slack's code; a rate
+//! limit (HTTP 429 or `ratelimited`) is waited out within the caller's deadline.
+
+pub mod blocks;
+pub mod callback;
+
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tracing::debug;
+use url::Url;
+
+use crate::deadline::{Deadline, RetryPolicy, retry_after};
+use crate::ids::SlackChannel;
+
+/// Most rate-limit waits a single post accepts (each also bounded by the deadline).
+const RATE_LIMIT_WAITS: u32 = 10;
+
+/// A message: Block Kit blocks plus the plain `text` fallback used in notifications.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SlackMessage {
+    /// Plain-text fallback.
+    pub text: String,
+    /// Block Kit blocks.
+    pub blocks: Vec<Value>,
+}
+
+/// Why a Slack call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SlackError {
+    /// `ok:false` with Slack's code (`channel_not_found`, `not_in_channel`, `invalid_blocks`, …).
+    #[error("Slack: {0}")]
+    Api(String),
+    /// The bot token was refused (`invalid_auth`, `not_authed`, `token_revoked`, …).
+    #[error("Slack: token refused ({0})")]
+    Unauthorized(String),
+    /// Still rate limited when the deadline left no time to wait.
+    #[error("Slack: rate limited{}", .0.map(|d| format!(", retry after {}s", d.as_secs())).unwrap_or_default())]
+    RateLimited(Option<Duration>),
+    /// A 5xx, a timeout or a connection failure.
+    #[error("Slack: unavailable ({0})")]
+    Transient(String),
+    /// Another HTTP status.
+    #[error("Slack: HTTP {0}")]
+    Http(u16),
+    /// No bot token is configured.
+    #[error("Slack: no bot token configured (SlackBotToken)")]
+    NoToken,
+}
+
+impl SlackError {
+    /// Whether a later attempt may succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::RateLimited(_) | Self::Transient(_))
+    }
+
+    /// Slack's error code, or a short word for the failure, for logs and notices.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::Api(code) | Self::Unauthorized(code) => code,
+            Self::RateLimited(_) => "ratelimited",
+            Self::Transient(_) => "unavailable",
+            Self::Http(_) => "http_error",
+            Self::NoToken => "no_token",
+        }
+    }
+}
+
+/// A posted message.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Posted {
+    /// The conversation it went to (a DM's `D…` id for a user).
+    pub channel: String,
+    /// Its timestamp id.
+    pub ts: String,
+}
+
+/// The Slack client. Build it once per process and share it.
+#[derive(Debug, Clone)]
+pub struct Slack {
+    http: reqwest::Client,
+    base: Url,
+    token: Option<SecretString>,
+    policy: RetryPolicy,
+}
+
+impl Slack {
+    /// A client for the Web API at `base_url` (`https://slack.com/api`). `token` may be absent for a
+    /// deployment that only answers through `response_url`.
+    pub fn new(http: reqwest::Client, base_url: &Url, token: Option<SecretString>, policy: RetryPolicy) -> Self {
+        let mut base = base_url.clone();
+        if !base.path().ends_with('/') {
+            base.set_path(&format!("{}/", base.path()));
+        }
+        Self { http, base, token, policy }
+    }
+
+    /// `chat.postMessage` to a user (a DM) or a channel.
+    pub async fn post_message(&self, channel: &SlackChannel, message: &SlackMessage, deadline: Deadline) -> Result<Posted, SlackError> {
+        let token = self.token.as_ref().ok_or(SlackError::NoToken)?;
+        let url = self.base.join("chat.postMessage").map_err(|e| SlackError::Transient(e.to_string()))?;
+        let body = json!({ "channel": channel.as_str(), "text": message.text, "blocks": message.blocks, "unfurl_links": false });
+        let reply = self.send(&url, Some(token), &body, deadline).await?;
+        let posted = serde_json::from_value::<Posted>(reply).map_err(|e| SlackError::Transient(format!("unexpected reply: {e}")))?;
+        debug!(channel = %channel, ts = %posted.ts, "slack message posted");
+        Ok(posted)
+    }
+
+    /// Posts to an interaction's `response_url` (replace the prompt, or answer ephemerally).
+    pub async fn respond(&self, response_url: &Url, body: &Value, deadline: Deadline) -> Result<(), SlackError> {
+        self.send(response_url, None, body, deadline).await.map(drop)
+    }
+
+    /// One POST with rate-limit waits and transient retries, all within `deadline`.
+    async fn send(&self, url: &Url, token: Option<&SecretString>, body: &Value, deadline: Deadline) -> Result<Value, SlackError> {
+        let (mut failures, mut waits) = (0, 0);
+        loop {
+            let error = match self.attempt(url, token, body, deadline).await {
+                Ok(reply) => return Ok(reply),
+                Err(error) => error,
+            };
+            let wait = match &error {
+                SlackError::RateLimited(after) if waits < RATE_LIMIT_WAITS => {
+                    waits += 1;
+                    after.unwrap_or(Duration::from_secs(1))
+                }
+                SlackError::Transient(_) if failures + 1 < self.policy.attempts => {
+                    failures += 1;
+                    self.policy.backoff_before(failures + 1)
+                }
+                _ => return Err(error),
+            };
+            if !deadline.allows(wait, Duration::from_millis(100)) {
+                return Err(error);
+            }
+            debug!(path = url.path(), wait_ms = wait.as_millis() as u64, error = %error, "retrying Slack request");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn attempt(&self, url: &Url, token: Option<&SecretString>, body: &Value, deadline: Deadline) -> Result<Value, SlackError> {
+        let mut request = self.http.post(url.clone()).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token.expose_secret());
+        }
+        let exchange = async {
+            let response = request.send().await?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let bytes = response.bytes().await?;
+            Ok::<_, reqwest::Error>((status, headers, bytes))
+        };
+        let (status, headers, bytes) = match deadline.run(self.policy.request_timeout, exchange).await {
+            None => return Err(SlackError::Transient(format!("{} timed out", url.path()))),
+            Some(Err(e)) => return Err(SlackError::Transient(e.without_url().to_string())),
+            Some(Ok(reply)) => reply,
+        };
+        if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            return Err(SlackError::RateLimited(retry_after(&headers)));
+        }
+        if status.is_server_error() {
+            return Err(SlackError::Transient(format!("HTTP {}", status.as_u16())));
+        }
+        if !status.is_success() {
+            return Err(SlackError::Http(status.as_u16()));
+        }
+        // response_url answers with a bare `ok`; the Web API with JSON.
+        let Ok(reply) = serde_json::from_slice::<Value>(&bytes) else { return Ok(Value::Null) };
+        match reply.get("ok").and_then(Value::as_bool) {
+            Some(false) => {
+                let code = reply.get("error").and_then(Value::as_str).unwrap_or("unknown_error").to_owned();
+                Err(match code.as_str() {
+                    "ratelimited" | "rate_limited" => SlackError::RateLimited(retry_after(&headers)),
+                    "invalid_auth" | "not_authed" | "account_inactive" | "token_revoked" | "token_expired" | "no_permission"
+                    | "missing_scope" => SlackError::Unauthorized(code),
+                    "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout" => SlackError::Transient(code),
+                    _ => SlackError::Api(code),
+                })
+            }
+            _ => Ok(reply),
+        }
+    }
+}
