@@ -9,3 +9,5 @@ pub mod github;
 pub mod http;
 pub mod pagerduty;
 pub mod slack;
+pub mod config;
+pub mod kms;

@@ -36,10 +36,10 @@ impl GitHub {
             Dedup::OpenOnly => "open",
             Dedup::OpenAndClosed => "all",
         };
-        let first = self.url(&format!(
+        let first = Self::target(&format!(
             "repos/{}/{}/issues?state={state}&sort=created&direction=desc&per_page=100",
             repo.owner, repo.name
-        ))?;
+        ));
         let (issues, mut next) = self.list_page(&first, deadline).await?;
         if let Some(found) = exact(issues, title) {
             return Ok(Lookup { found: Some(found), complete: true });
@@ -73,8 +73,11 @@ impl GitHub {
         if dedup == Dedup::OpenOnly {
             query.push_str(" is:open");
         }
-        let mut url = self.url("search/issues")?;
-        url.query_pairs_mut().append_pair("q", &query).append_pair("per_page", "100");
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("q", &query)
+            .append_pair("per_page", "100")
+            .finish();
+        let url = Self::target(&format!("search/issues?{query}"));
         let reply = self.call(Method::GET, &url, None, deadline, Retry::Safe).await?;
         #[derive(serde::Deserialize)]
         struct Results {
@@ -86,13 +89,12 @@ impl GitHub {
     }
 
     /// One page of the issues listing and the address of the next, from the `Link` header.
-    async fn list_page(&self, url: &Url, deadline: Deadline) -> Result<(Vec<Issue>, Option<Url>), GitHubError> {
-        let reply = self.call(Method::GET, url, None, deadline, Retry::Safe).await?;
+    async fn list_page(&self, target: &str, deadline: Deadline) -> Result<(Vec<Issue>, Option<String>), GitHubError> {
+        let reply = self.call(Method::GET, target, None, deadline, Retry::Safe).await?;
         let issues: Vec<Issue> = super::parse(&reply)?;
         let next = reply.headers.get(http::header::LINK).and_then(|v| v.to_str().ok()).and_then(next_link);
-        // Never send the token anywhere but the configured API.
-        let next = next.filter(|n| n.origin() == self.base.origin() && n.path().starts_with(self.base.path()));
-        Ok((issues, next))
+        // Follow only links under the configured API: the credentials go nowhere else.
+        Ok((issues, next.and_then(|n| self.relative(&n))))
     }
 }
 

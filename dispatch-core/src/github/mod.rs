@@ -179,16 +179,31 @@ impl GitHub {
         Ok(Self { crab, base, policy })
     }
 
-    /// The absolute address of an API path such as `repos/o/r/issues`.
-    fn url(&self, path_and_query: &str) -> Result<Url, GitHubError> {
-        self.base.join(path_and_query).map_err(|e| GitHubError::Setup(format!("bad API path: {e}")))
+    /// The request target of an API path such as `repos/o/r/issues`: relative, so that octocrab
+    /// prefixes the configured base URL and attaches the credentials (it withholds them from
+    /// absolute URLs to other hosts).
+    fn target(path_and_query: &str) -> String {
+        format!("/{path_and_query}")
+    }
+
+    /// The relative target of an absolute URL under the configured base (a `Link` header's `next`),
+    /// or `None` for any other address, which must never receive the credentials.
+    fn relative(&self, url: &Url) -> Option<String> {
+        if url.origin() != self.base.origin() {
+            return None;
+        }
+        let rest = url.path().strip_prefix(self.base.path())?;
+        Some(match url.query() {
+            Some(query) => format!("/{rest}?{query}"),
+            None => format!("/{rest}"),
+        })
     }
 
     /// Creates an issue. The create is not idempotent: when it fails in a way that may have been
     /// applied (timeout, 5xx), the newest issues are searched for the exact title and body before
     /// it is sent again, so a retry never opens a second issue (DESIGN.md §5).
     pub async fn create_issue(&self, repo: &Repo, issue: &NewIssue, deadline: Deadline) -> Result<Issue, GitHubError> {
-        let url = self.url(&format!("repos/{}/{}/issues", repo.owner, repo.name))?;
+        let url = Self::target(&format!("repos/{}/{}/issues", repo.owner, repo.name));
         let body = json!({ "title": issue.title, "body": issue.body, "labels": issue.labels });
         let mut attempt = 1;
         loop {
@@ -219,11 +234,16 @@ impl GitHub {
     }
 
     /// The latest 100 issues of a repository (pull requests removed), newest first.
-    pub(crate) async fn recent_issues(&self, repo: &Repo, state: &str, deadline: Deadline) -> Result<Vec<Issue>, GitHubError> {
-        let url = self.url(&format!(
+    pub(crate) async fn recent_issues(
+        &self,
+        repo: &Repo,
+        state: &str,
+        deadline: Deadline,
+    ) -> Result<Vec<Issue>, GitHubError> {
+        let url = Self::target(&format!(
             "repos/{}/{}/issues?state={state}&sort=created&direction=desc&per_page=100",
             repo.owner, repo.name
-        ))?;
+        ));
         let reply = self.call(Method::GET, &url, None, deadline, Retry::Safe).await?;
         let issues: Vec<Issue> = parse(&reply)?;
         Ok(issues.into_iter().filter(|i| i.pull_request.is_none()).collect())
@@ -231,27 +251,33 @@ impl GitHub {
 
     /// Fetches one issue.
     pub async fn issue(&self, repo: &Repo, number: u64, deadline: Deadline) -> Result<Issue, GitHubError> {
-        let url = self.url(&format!("repos/{}/{}/issues/{number}", repo.owner, repo.name))?;
+        let url = Self::target(&format!("repos/{}/{}/issues/{number}", repo.owner, repo.name));
         parse(&self.call(Method::GET, &url, None, deadline, Retry::Safe).await?)
     }
 
     /// Closes an issue as completed. Idempotent, so retried like a read.
     pub async fn close_issue(&self, repo: &Repo, number: u64, deadline: Deadline) -> Result<Issue, GitHubError> {
-        let url = self.url(&format!("repos/{}/{}/issues/{number}", repo.owner, repo.name))?;
+        let url = Self::target(&format!("repos/{}/{}/issues/{number}", repo.owner, repo.name));
         let body = json!({ "state": "closed", "state_reason": "completed" });
         parse(&self.call(Method::PATCH, &url, Some(&body), deadline, Retry::Safe).await?)
     }
 
     /// Comments on an issue. Not idempotent: only a rate-limited attempt is repeated.
-    pub async fn comment(&self, repo: &Repo, number: u64, text: &str, deadline: Deadline) -> Result<Comment, GitHubError> {
-        let url = self.url(&format!("repos/{}/{}/issues/{number}/comments", repo.owner, repo.name))?;
+    pub async fn comment(
+        &self,
+        repo: &Repo,
+        number: u64,
+        text: &str,
+        deadline: Deadline,
+    ) -> Result<Comment, GitHubError> {
+        let url = Self::target(&format!("repos/{}/{}/issues/{number}/comments", repo.owner, repo.name));
         let body = json!({ "body": text });
         parse(&self.call(Method::POST, &url, Some(&body), deadline, Retry::RateLimitOnly).await?)
     }
 
     /// The comments of an issue, oldest first (first 100).
     pub async fn comments(&self, repo: &Repo, number: u64, deadline: Deadline) -> Result<Vec<Comment>, GitHubError> {
-        let url = self.url(&format!("repos/{}/{}/issues/{number}/comments?per_page=100", repo.owner, repo.name))?;
+        let url = Self::target(&format!("repos/{}/{}/issues/{number}/comments?per_page=100", repo.owner, repo.name));
         parse(&self.call(Method::GET, &url, None, deadline, Retry::Safe).await?)
     }
 
@@ -259,7 +285,7 @@ impl GitHub {
     async fn call(
         &self,
         method: Method,
-        url: &Url,
+        url: &str,
         body: Option<&Value>,
         deadline: Deadline,
         retry: Retry,
@@ -286,14 +312,19 @@ impl GitHub {
             if !deadline.allows(wait, Duration::from_millis(100)) {
                 return Err(error);
             }
-            debug!(method = %method, path = url.path(), attempt, wait_ms = wait.as_millis() as u64, error = %error, "retrying GitHub request");
+            debug!(method = %method, target = url, attempt, wait_ms = wait.as_millis() as u64, error = %error, "retrying GitHub request");
             tokio::time::sleep(wait).await;
         }
     }
 
     /// One HTTP request, classified.
-    async fn send(&self, method: &Method, url: &Url, body: Option<&Value>, deadline: Deadline) -> Result<Reply, GitHubError> {
-        let uri = url.as_str();
+    async fn send(
+        &self,
+        method: &Method,
+        uri: &str,
+        body: Option<&Value>,
+        deadline: Deadline,
+    ) -> Result<Reply, GitHubError> {
         let request = async {
             let response = match *method {
                 Method::GET => self.crab._get(uri).await,
@@ -312,12 +343,17 @@ impl GitHub {
         let (status, headers, body) = deadline
             .run(self.policy.request_timeout, request)
             .await
-            .ok_or_else(|| GitHubError::Transient(format!("{method} {} timed out", url.path())))??;
+            .ok_or_else(|| GitHubError::Transient(format!("{method} {} timed out", path_of(uri))))??;
         if status.is_success() {
             return Ok(Reply { headers, body });
         }
-        Err(classify(status, &headers, &body, url.path()))
+        Err(classify(status, &headers, &body, path_of(uri)))
     }
+}
+
+/// A target without its query, for logs and errors.
+fn path_of(target: &str) -> &str {
+    target.split('?').next().unwrap_or(target)
 }
 
 /// A short reason for a transport failure, without the request's headers.

@@ -1,0 +1,9 @@
+//! The service clients over real HTTP against local mock servers.
+
+mod config;
+mod github;
+mod helpers;
+mod kms;
+mod pagerduty;
+mod secrets;
+mod slack;
