@@ -172,14 +172,13 @@ impl Resolved {
         let mut values = HashMap::new();
         let mut encrypted = Vec::new();
         for setting in ALL_SETTINGS {
-            match env.get(*setting) {
-                Some(value) => match value.strip_prefix(SECURE_PREFIX) {
+            if let Some(value) = env.get(*setting) {
+                match value.strip_prefix(SECURE_PREFIX) {
                     Some(ciphertext) => encrypted.push((setting.name, ciphertext)),
                     None => {
                         values.insert(setting.name, SecretString::from(value.trim().to_owned()));
                     }
-                },
-                None => {}
+                }
             }
         }
         if let Some((name, _)) = encrypted.first()

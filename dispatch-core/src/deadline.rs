@@ -60,6 +60,62 @@ impl RetryPolicy {
     }
 }
 
+/// Most rate-limit waits one call accepts (each also bounded by the deadline).
+pub const RATE_LIMIT_WAITS: u32 = 10;
+/// Wait after a rate limit that did not say how long.
+pub const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::from_secs(1);
+
+/// What a failed attempt allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The service asked to slow down: wait (as long as it said) and try again.
+    RateLimited(Option<Duration>),
+    /// May succeed later: back off and try again, up to the policy's attempts.
+    Transient,
+    /// Will not succeed by trying again now.
+    Final,
+}
+
+/// Runs `attempt` until it succeeds, its error is final, the policy's attempts (for transient
+/// failures) or [`RATE_LIMIT_WAITS`] (for rate limits) are used up, or the next wait would not
+/// leave time before the deadline. Returns the last error.
+pub async fn with_retries<T, E, F, Fut>(
+    policy: &RetryPolicy,
+    deadline: Deadline,
+    what: &str,
+    verdict: impl Fn(&E) -> Verdict,
+    mut attempt: F,
+) -> Result<T, E>
+where
+    E: std::fmt::Display,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let (mut failures, mut waits) = (1, 0);
+    loop {
+        let error = match attempt().await {
+            Ok(value) => return Ok(value),
+            Err(error) => error,
+        };
+        let wait = match verdict(&error) {
+            Verdict::RateLimited(after) if waits < RATE_LIMIT_WAITS => {
+                waits += 1;
+                after.unwrap_or(DEFAULT_RATE_LIMIT_WAIT)
+            }
+            Verdict::Transient if failures < policy.attempts => {
+                failures += 1;
+                policy.backoff_before(failures)
+            }
+            _ => return Err(error),
+        };
+        if !deadline.allows(wait, Duration::from_millis(100)) {
+            return Err(error);
+        }
+        tracing::debug!(call = what, wait_ms = wait.as_millis() as u64, error = %error, "retrying");
+        tokio::time::sleep(wait).await;
+    }
+}
+
 /// Reads a `Retry-After` header given in seconds.
 pub fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
     headers.get(http::header::RETRY_AFTER)?.to_str().ok()?.trim().parse::<u64>().ok().map(Duration::from_secs)
@@ -84,6 +140,73 @@ mod tests {
         assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
         headers.insert(http::header::RETRY_AFTER, "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
         assert_eq!(retry_after(&headers), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn transient_failures_get_the_policys_attempts_and_rate_limits_their_own_waits() {
+        let policy = RetryPolicy { attempts: 3, backoff: Duration::from_millis(10), ..RetryPolicy::default() };
+        let deadline = Deadline::after(Duration::from_secs(3600));
+        let calls = std::cell::Cell::new(0);
+        let result: Result<(), String> = with_retries(
+            &policy,
+            deadline,
+            "t",
+            |_| Verdict::Transient,
+            || {
+                calls.set(calls.get() + 1);
+                async { Err("down".to_owned()) }
+            },
+        )
+        .await;
+        assert_eq!((result, calls.get()), (Err("down".to_owned()), 3));
+
+        calls.set(0);
+        let result: Result<(), String> = with_retries(
+            &policy,
+            deadline,
+            "t",
+            |_| Verdict::RateLimited(None),
+            || {
+                calls.set(calls.get() + 1);
+                async { Err("slow down".to_owned()) }
+            },
+        )
+        .await;
+        assert_eq!((result, calls.get()), (Err("slow down".to_owned()), RATE_LIMIT_WAITS + 1));
+
+        calls.set(0);
+        let result: Result<u8, String> = with_retries(
+            &policy,
+            deadline,
+            "t",
+            |_| Verdict::Final,
+            || {
+                calls.set(calls.get() + 1);
+                async { if calls.get() == 1 { Err("no".to_owned()) } else { Ok(1) } }
+            },
+        )
+        .await;
+        assert_eq!((result, calls.get()), (Err("no".to_owned()), 1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_longer_than_the_deadline_allows_is_not_started() {
+        let policy = RetryPolicy::default();
+        let deadline = Deadline::after(Duration::from_secs(5));
+        let calls = std::cell::Cell::new(0);
+        let result: Result<(), String> = with_retries(
+            &policy,
+            deadline,
+            "t",
+            |_| Verdict::RateLimited(Some(Duration::from_secs(30))),
+            || {
+                calls.set(calls.get() + 1);
+                async { Err("wait 30s".to_owned()) }
+            },
+        )
+        .await;
+        assert_eq!((result.is_err(), calls.get()), (true, 1));
+        assert!(deadline.remaining() > Duration::from_secs(4), "no time was spent waiting");
     }
 
     #[tokio::test(start_paused = true)]

@@ -48,6 +48,8 @@ impl Kms {
             .await
             .map_err(|e| format!("KMS Decrypt failed: {}", DisplayErrorContext(&e)))?;
         let plaintext = output.plaintext.ok_or_else(|| "KMS returned no plaintext".to_owned())?.into_inner();
-        String::from_utf8(plaintext).map(SecretString::from).map_err(|_| "the decrypted value is not UTF-8".to_owned())
+        // `echo token | aws kms encrypt` leaves a line break that would break an HTTP header.
+        let text = String::from_utf8(plaintext).map_err(|_| "the decrypted value is not UTF-8".to_owned())?;
+        Ok(SecretString::from(text.trim().to_owned()))
     }
 }

@@ -1,13 +1,13 @@
 //! Dispatch core: the message spec and its validation, the routing plan, the service clients and
 //! the logic of the `incoming` and `triage` handlers. The Lambda binaries are thin wrappers.
 
-pub mod ids;
-pub mod message;
-pub mod routing;
+pub mod config;
 pub mod deadline;
 pub mod github;
 pub mod http;
-pub mod pagerduty;
-pub mod slack;
-pub mod config;
+pub mod ids;
 pub mod kms;
+pub mod message;
+pub mod pagerduty;
+pub mod routing;
+pub mod slack;

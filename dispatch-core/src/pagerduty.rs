@@ -7,10 +7,9 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tracing::debug;
 use url::Url;
 
-use crate::deadline::{Deadline, RetryPolicy, retry_after};
+use crate::deadline::{Deadline, RetryPolicy, Verdict, retry_after, with_retries};
 use crate::ids::ServiceId;
 
 /// `Accept` header of REST API v2.
@@ -47,7 +46,7 @@ pub enum IncidentOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PagerDutyError {
     /// Still rate limited when the deadline left no time to wait.
-    #[error("PagerDuty: rate limited")]
+    #[error("PagerDuty: rate limited{}", .0.map(|d| format!(", retry after {}s", d.as_secs())).unwrap_or_default())]
     RateLimited(Option<Duration>),
     /// A 5xx, a timeout or a connection failure.
     #[error("PagerDuty: unavailable ({0})")]
@@ -90,7 +89,13 @@ pub struct PagerDuty {
 impl PagerDuty {
     /// A client for the API at `base_url` (`https://api.pagerduty.com`), acting as the PagerDuty
     /// user with email `from` (`PagerDutyFromAddress`).
-    pub fn new(http: reqwest::Client, base_url: &Url, api_key: SecretString, from: String, policy: RetryPolicy) -> Self {
+    pub fn new(
+        http: reqwest::Client,
+        base_url: &Url,
+        api_key: SecretString,
+        from: String,
+        policy: RetryPolicy,
+    ) -> Self {
         let mut base = base_url.clone();
         if !base.path().ends_with('/') {
             base.set_path(&format!("{}/", base.path()));
@@ -101,7 +106,11 @@ impl PagerDuty {
 
     /// Opens an incident, retrying 429 and 5xx within `deadline`. A retry after an ambiguous
     /// failure is safe: the incident key makes PagerDuty refuse a second open incident.
-    pub async fn create_incident(&self, incident: &NewIncident, deadline: Deadline) -> Result<IncidentOutcome, PagerDutyError> {
+    pub async fn create_incident(
+        &self,
+        incident: &NewIncident,
+        deadline: Deadline,
+    ) -> Result<IncidentOutcome, PagerDutyError> {
         let mut body = json!({
             "incident": {
                 "type": "incident",
@@ -113,26 +122,12 @@ impl PagerDuty {
         if let Some(details) = &incident.details {
             body["incident"]["body"] = json!({ "type": "incident_body", "details": details });
         }
-        let mut attempt = 1;
-        loop {
-            let error = match self.attempt(&body, deadline).await {
-                Ok(outcome) => return Ok(outcome),
-                Err(error) => error,
-            };
-            if !error.is_retryable() || attempt >= self.policy.attempts {
-                return Err(error);
-            }
-            attempt += 1;
-            let wait = match &error {
-                PagerDutyError::RateLimited(Some(after)) => *after,
-                _ => self.policy.backoff_before(attempt),
-            };
-            if !deadline.allows(wait, Duration::from_millis(100)) {
-                return Err(error);
-            }
-            debug!(attempt, wait_ms = wait.as_millis() as u64, error = %error, "retrying PagerDuty request");
-            tokio::time::sleep(wait).await;
-        }
+        let verdict = |error: &PagerDutyError| match error {
+            PagerDutyError::RateLimited(after) => Verdict::RateLimited(*after),
+            PagerDutyError::Transient(_) => Verdict::Transient,
+            _ => Verdict::Final,
+        };
+        with_retries(&self.policy, deadline, "pagerduty", verdict, || self.attempt(&body, deadline)).await
     }
 
     async fn attempt(&self, body: &Value, deadline: Deadline) -> Result<IncidentOutcome, PagerDutyError> {
@@ -152,6 +147,12 @@ impl PagerDuty {
         };
         let (status, headers, bytes) = match deadline.run(self.policy.request_timeout, exchange).await {
             None => return Err(PagerDutyError::Transient("request timed out".into())),
+            Some(Err(e)) if e.is_builder() => {
+                return Err(PagerDutyError::Rejected {
+                    status: 0,
+                    message: format!("invalid request: {}", e.without_url()),
+                });
+            }
             Some(Err(e)) => return Err(PagerDutyError::Transient(e.without_url().to_string())),
             Some(Ok(reply)) => reply,
         };
@@ -173,7 +174,9 @@ impl PagerDuty {
         match status.as_u16() {
             429 => Err(PagerDutyError::RateLimited(retry_after(&headers))),
             s if s >= 500 => Err(PagerDutyError::Transient(format!("HTTP {s}: {message}"))),
-            400 if message.to_lowercase().contains("matching dedup key already exists") => Ok(IncidentOutcome::AlreadyOpen),
+            400 if message.to_lowercase().contains("matching dedup key already exists") => {
+                Ok(IncidentOutcome::AlreadyOpen)
+            }
             s @ (401 | 403) => Err(PagerDutyError::Unauthorized { status: s, message }),
             s => Err(PagerDutyError::Rejected { status: s, message }),
         }
@@ -200,7 +203,10 @@ mod tests {
     #[test]
     fn the_error_message_joins_message_and_errors() {
         let body = br#"{"error":{"message":"Invalid Input Provided","code":2001,"errors":["Open incident with matching dedup key already exists on this service"]}}"#;
-        assert_eq!(error_message(body), "Invalid Input Provided: Open incident with matching dedup key already exists on this service");
+        assert_eq!(
+            error_message(body),
+            "Invalid Input Provided: Open incident with matching dedup key already exists on this service"
+        );
         assert_eq!(error_message(b"<html>"), "<html>");
     }
 }

@@ -31,7 +31,13 @@ pub struct Lookup {
 impl GitHub {
     /// Looks for an issue titled exactly `title` in `repo`, counting open issues only, or open and
     /// closed ones, as `dedup` says. Pull requests never count.
-    pub async fn find_duplicate(&self, repo: &Repo, title: &str, dedup: Dedup, deadline: Deadline) -> Result<Lookup, GitHubError> {
+    pub async fn find_duplicate(
+        &self,
+        repo: &Repo,
+        title: &str,
+        dedup: Dedup,
+        deadline: Deadline,
+    ) -> Result<Lookup, GitHubError> {
         let state = match dedup {
             Dedup::OpenOnly => "open",
             Dedup::OpenAndClosed => "all",
@@ -67,8 +73,15 @@ impl GitHub {
     }
 
     /// The search API: candidates whose title contains the words, filtered to the exact title.
-    async fn search(&self, repo: &Repo, title: &str, dedup: Dedup, deadline: Deadline) -> Result<Option<Issue>, GitHubError> {
-        let words: String = title.chars().map(|c| if c == '"' || c == '\\' { ' ' } else { c }).take(SEARCH_TITLE_CHARS).collect();
+    async fn search(
+        &self,
+        repo: &Repo,
+        title: &str,
+        dedup: Dedup,
+        deadline: Deadline,
+    ) -> Result<Option<Issue>, GitHubError> {
+        let words: String =
+            title.chars().map(|c| if c == '"' || c == '\\' { ' ' } else { c }).take(SEARCH_TITLE_CHARS).collect();
         let mut query = format!("repo:{}/{} is:issue in:title \"{}\"", repo.owner, repo.name, words.trim());
         if dedup == Dedup::OpenOnly {
             query.push_str(" is:open");

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use tracing::{debug, warn};
 use url::Url;
 
-use crate::deadline::{Deadline, RetryPolicy, retry_after};
+use crate::deadline::{Deadline, RetryPolicy, Verdict, retry_after, with_retries};
 use crate::ids::Repo;
 
 pub use dedup::{LIST_PAGE_LIMIT, Lookup};
@@ -228,7 +228,12 @@ impl GitHub {
     }
 
     /// The newest issue with exactly this title and body, if one of the latest 100 matches.
-    async fn find_created(&self, repo: &Repo, issue: &NewIssue, deadline: Deadline) -> Result<Option<Issue>, GitHubError> {
+    async fn find_created(
+        &self,
+        repo: &Repo,
+        issue: &NewIssue,
+        deadline: Deadline,
+    ) -> Result<Option<Issue>, GitHubError> {
         let recent = self.recent_issues(repo, "all", deadline).await?;
         Ok(recent.into_iter().find(|i| i.title == issue.title && i.body.as_deref() == Some(issue.body.as_str())))
     }
@@ -290,31 +295,12 @@ impl GitHub {
         deadline: Deadline,
         retry: Retry,
     ) -> Result<Reply, GitHubError> {
-        let mut attempt = 1;
-        loop {
-            let error = match self.send(&method, url, body, deadline).await {
-                Ok(reply) => return Ok(reply),
-                Err(error) => error,
-            };
-            let retryable = match (&error, retry) {
-                (GitHubError::RateLimited { .. }, _) => true,
-                (GitHubError::Transient(_), Retry::Safe) => true,
-                _ => false,
-            };
-            if !retryable || attempt >= self.policy.attempts {
-                return Err(error);
-            }
-            attempt += 1;
-            let wait = match &error {
-                GitHubError::RateLimited { retry_after: Some(wait) } => *wait,
-                _ => self.policy.backoff_before(attempt),
-            };
-            if !deadline.allows(wait, Duration::from_millis(100)) {
-                return Err(error);
-            }
-            debug!(method = %method, target = url, attempt, wait_ms = wait.as_millis() as u64, error = %error, "retrying GitHub request");
-            tokio::time::sleep(wait).await;
-        }
+        let verdict = |error: &GitHubError| match (error, retry) {
+            (GitHubError::RateLimited { retry_after }, _) => Verdict::RateLimited(*retry_after),
+            (GitHubError::Transient(_), Retry::Safe) => Verdict::Transient,
+            _ => Verdict::Final,
+        };
+        with_retries(&self.policy, deadline, "github", verdict, || self.send(&method, url, body, deadline)).await
     }
 
     /// One HTTP request, classified.
@@ -382,14 +368,17 @@ fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8], path: &str) ->
     let exhausted = headers.get("x-ratelimit-remaining").is_some_and(|v| v == "0");
     let rate_limited = status == StatusCode::TOO_MANY_REQUESTS
         || (status == StatusCode::FORBIDDEN
-            && (exhausted || headers.contains_key(http::header::RETRY_AFTER) || message.to_lowercase().contains("rate limit")));
+            && (exhausted
+                || headers.contains_key(http::header::RETRY_AFTER)
+                || message.to_lowercase().contains("rate limit")));
     if rate_limited {
-        let until_reset = headers
-            .get("x-ratelimit-reset")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<i64>().ok())
-            .map(|reset| Duration::from_secs(u64::try_from(reset - chrono::Utc::now().timestamp()).unwrap_or(0).max(1)));
-        return GitHubError::RateLimited { retry_after: retry_after(headers).or(if exhausted { until_reset } else { None }) };
+        let until_reset =
+            headers.get("x-ratelimit-reset").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<i64>().ok()).map(
+                |reset| Duration::from_secs(u64::try_from(reset - chrono::Utc::now().timestamp()).unwrap_or(0).max(1)),
+            );
+        return GitHubError::RateLimited {
+            retry_after: retry_after(headers).or(if exhausted { until_reset } else { None }),
+        };
     }
     match status {
         StatusCode::UNAUTHORIZED => GitHubError::Unauthorized(status.as_u16()),
@@ -428,8 +417,15 @@ mod tests {
 
     #[test]
     fn a_plain_403_is_a_refusal_not_a_rate_limit() {
-        let error = classify(StatusCode::FORBIDDEN, &HeaderMap::new(), br#"{"message":"Resource not accessible by integration"}"#, "/x");
-        assert!(matches!(error, GitHubError::Rejected { status: 403, ref message } if message == "Resource not accessible by integration"));
+        let error = classify(
+            StatusCode::FORBIDDEN,
+            &HeaderMap::new(),
+            br#"{"message":"Resource not accessible by integration"}"#,
+            "/x",
+        );
+        assert!(
+            matches!(error, GitHubError::Rejected { status: 403, ref message } if message == "Resource not accessible by integration")
+        );
         assert!(!error.is_retryable());
     }
 
@@ -437,7 +433,13 @@ mod tests {
     fn server_errors_are_transient_and_client_errors_are_not() {
         assert!(classify(StatusCode::BAD_GATEWAY, &HeaderMap::new(), b"", "/x").is_retryable());
         assert!(matches!(classify(StatusCode::NOT_FOUND, &HeaderMap::new(), b"", "/x"), GitHubError::NotFound(_)));
-        assert!(matches!(classify(StatusCode::UNAUTHORIZED, &HeaderMap::new(), b"", "/x"), GitHubError::Unauthorized(401)));
-        assert!(matches!(classify(StatusCode::UNPROCESSABLE_ENTITY, &HeaderMap::new(), b"{}", "/x"), GitHubError::Rejected { status: 422, .. }));
+        assert!(matches!(
+            classify(StatusCode::UNAUTHORIZED, &HeaderMap::new(), b"", "/x"),
+            GitHubError::Unauthorized(401)
+        ));
+        assert!(matches!(
+            classify(StatusCode::UNPROCESSABLE_ENTITY, &HeaderMap::new(), b"{}", "/x"),
+            GitHubError::Rejected { status: 422, .. }
+        ));
     }
 }

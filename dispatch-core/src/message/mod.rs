@@ -14,6 +14,10 @@ use crate::ids::{GitHubMention, RepoOverride, RequestId, ServiceId, SlackUserId}
 
 /// Longest button text Slack accepts.
 pub const BUTTON_TEXT_MAX: usize = 75;
+/// Longest `body.slack.message` and `body.slack.prompt` (Slack shows up to 40,000; each block holds 3,000).
+pub const SLACK_TEXT_MAX: usize = 12_000;
+/// Longest `body.github.body`, leaving room under GitHub's 65,536 for the tag or recipients.
+pub const ISSUE_BODY_MAX: usize = 60_000;
 /// Longest `yes_response` / `no_response`, so that the triage callback fits in a button value.
 pub const RESPONSE_TEXT_MAX: usize = 500;
 

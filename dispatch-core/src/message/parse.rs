@@ -6,8 +6,8 @@ use serde_json::Value;
 use super::error::{ROOT, render_path};
 use super::wire::{WireActions, WireGitHub, WireMessage, WirePagerDuty, WireSlack, WireUser};
 use super::{
-    Alarm, BUTTON_TEXT_MAX, FanOut, IncidentContent, InvalidMessage, IssueContent, LowPriority, Message, Prompt,
-    RESPONSE_TEXT_MAX, SelfService, Unrouted, User,
+    Alarm, BUTTON_TEXT_MAX, FanOut, ISSUE_BODY_MAX, IncidentContent, InvalidMessage, IssueContent, LowPriority,
+    Message, Prompt, RESPONSE_TEXT_MAX, SLACK_TEXT_MAX, SelfService, Unrouted, User,
 };
 use crate::ids::{GitHubMention, RepoOverride, RequestId, ServiceId, SlackUserId};
 
@@ -107,8 +107,11 @@ fn strict(value: Value, kind: &str) -> Result<Message, InvalidMessage> {
                 return Err(InvalidMessage::new("users", format!("at least one recipient is required for {kind}")));
             }
             let slack = s.required(body.slack, "body.slack")?;
-            let fan_out =
-                FanOut { users, issue: issue(&s, body.github)?, message: s.text(slack.message, "body.slack.message")? };
+            let fan_out = FanOut {
+                users,
+                issue: issue(&s, body.github)?,
+                message: slack_text(&s, slack.message, "body.slack.message")?,
+            };
             if kind == "nag" { Alarm::Nag(fan_out) } else { Alarm::Broadcast(fan_out) }
         }
         "low-priority" => {
@@ -131,12 +134,17 @@ fn users(wire: Vec<WireUser>) -> Result<Vec<User>, InvalidMessage> {
         .enumerate()
         .map(|(i, user)| {
             Ok(User {
-                slack_id: id(user.slack_id.as_deref(), &format!("users[{i}].slackId"), SlackUserId::parse)?,
-                slack: user.slack.filter(|s| !s.trim().is_empty()),
-                github: id(user.github.as_deref(), &format!("users[{i}].github"), GitHubMention::parse)?,
+                slack_id: id(present(&user.slack_id), &format!("users[{i}].slackId"), SlackUserId::parse)?,
+                slack: present(&user.slack).map(str::to_owned),
+                github: id(present(&user.github), &format!("users[{i}].github"), GitHubMention::parse)?,
             })
         })
         .collect()
+}
+
+/// A directory feed may send `""` for an unknown value: that counts as absent.
+fn present(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
 fn issue(s: &Strict<'_>, github: Option<WireGitHub>) -> Result<IssueContent, InvalidMessage> {
@@ -150,11 +158,22 @@ fn issue(s: &Strict<'_>, github: Option<WireGitHub>) -> Result<IssueContent, Inv
         }
     }
     Ok(IssueContent {
-        title: bounded(Some(s.text(github.title, "body.github.title")?), "body.github.title", 1, 256)?
+        // GitHub stores titles trimmed; dedup compares with what GitHub returns.
+        title: bounded(
+            Some(s.text(github.title, "body.github.title")?.trim().to_owned()),
+            "body.github.title",
+            1,
+            256,
+        )?
+        .unwrap_or_default(),
+        body: bounded(Some(s.required(github.body, "body.github.body")?), "body.github.body", 0, ISSUE_BODY_MAX)?
             .unwrap_or_default(),
-        body: s.required(github.body, "body.github.body")?,
         labels,
     })
+}
+
+fn slack_text(s: &Strict<'_>, value: Option<String>, path: &str) -> Result<String, InvalidMessage> {
+    Ok(bounded(Some(s.text(value, path)?), path, 1, SLACK_TEXT_MAX)?.unwrap_or_default())
 }
 
 fn prompt(s: &Strict<'_>, slack: WireSlack) -> Result<Prompt, InvalidMessage> {
@@ -164,8 +183,8 @@ fn prompt(s: &Strict<'_>, slack: WireSlack) -> Result<Prompt, InvalidMessage> {
         Ok(bounded(Some(text), path, 1, BUTTON_TEXT_MAX)?.unwrap_or_default())
     };
     Ok(Prompt {
-        message: s.text(slack.message, "body.slack.message")?,
-        prompt: s.text(slack.prompt, "body.slack.prompt")?,
+        message: slack_text(s, slack.message, "body.slack.message")?,
+        prompt: slack_text(s, slack.prompt, "body.slack.prompt")?,
         yes: button(actions.yes, "body.slack.actions.yes")?,
         no: button(actions.no, "body.slack.actions.no")?,
         yes_response: bounded(actions.yes_response, "body.slack.actions.yes_response", 0, RESPONSE_TEXT_MAX)?,

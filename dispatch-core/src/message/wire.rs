@@ -67,13 +67,16 @@ pub struct WireBody {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(expecting = "an object with title, body and labels")]
 pub struct WireGitHub {
-    /// Issue title; also the dedup key.
+    /// Issue title; also the dedup key. Leading and trailing whitespace is dropped.
+    #[schemars(length(min = 1, max = 256))]
     pub title: Option<String>,
     /// Issue body (Markdown).
+    #[schemars(length(max = 60000))]
     pub body: Option<String>,
     /// Label names to put on the issue.
     pub labels: Option<Vec<String>>,
     /// A single label name (accepted for compatibility; merged with `labels`).
+    #[schemars(length(min = 1, max = 50))]
     pub label: Option<String>,
 }
 
@@ -81,9 +84,11 @@ pub struct WireGitHub {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(expecting = "an object with message, prompt and actions")]
 pub struct WireSlack {
-    /// The message shown to each recipient.
+    /// The message shown to each recipient (Slack mrkdwn).
+    #[schemars(length(min = 1, max = 12000))]
     pub message: Option<String>,
     /// Self-service: the question under the message.
+    #[schemars(length(min = 1, max = 12000))]
     pub prompt: Option<String>,
     /// Self-service: the button texts and what the user is told after clicking.
     pub actions: Option<WireActions>,

@@ -24,8 +24,25 @@ pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
+/// Most characters in one section block.
+pub const SECTION_MAX: usize = 3000;
+
 fn section(text: &str) -> Value {
     json!({ "type": "section", "text": { "type": "mrkdwn", "text": text } })
+}
+
+/// As many sections as a long text needs, split at line ends where possible.
+fn sections(text: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while rest.chars().count() > SECTION_MAX {
+        let limit = rest.char_indices().nth(SECTION_MAX).map_or(rest.len(), |(i, _)| i);
+        let cut = rest[..limit].rfind('\n').filter(|i| *i > 0).unwrap_or(limit);
+        out.push(section(&rest[..cut]));
+        rest = rest[cut..].strip_prefix('\n').unwrap_or(&rest[cut..]);
+    }
+    out.push(section(rest));
+    out
 }
 
 fn context(text: &str) -> Value {
@@ -51,19 +68,20 @@ fn button(action_id: &str, text: &str, style: &str, value: &str) -> Value {
 pub fn self_service_prompt(prompt: &Prompt, issue_url: &str, issue_number: u64, callback_value: &str) -> SlackMessage {
     SlackMessage {
         text: format!("{}\n{}\n{}", prompt.message, issue_url, prompt.prompt),
-        blocks: vec![
-            section(&prompt.message),
-            context(&issue_link(issue_url, issue_number)),
-            section(&format!("*{}*", prompt.prompt)),
-            json!({
+        blocks: [
+            sections(&prompt.message),
+            vec![context(&issue_link(issue_url, issue_number))],
+            sections(&format!("*{}*", prompt.prompt)),
+            vec![json!({
                 "type": "actions",
                 "block_id": PROMPT_BLOCK,
                 "elements": [
                     button(YES_ACTION, &prompt.yes, "primary", callback_value),
                     button(NO_ACTION, &prompt.no, "danger", callback_value),
                 ],
-            }),
-        ],
+            })],
+        ]
+        .concat(),
     }
 }
 
@@ -73,18 +91,19 @@ pub fn prompt_without_buttons(prompt: &Prompt, issue_url: &str, issue_number: u6
     let note = "No buttons here: this alarm could not be sent as a direct message. Answer it on the GitHub issue.";
     SlackMessage {
         text: format!("{}\n{}\n{}", prompt.message, issue_url, prompt.prompt),
-        blocks: vec![
-            section(&prompt.message),
-            context(&issue_link(issue_url, issue_number)),
-            section(&format!("*{}*", prompt.prompt)),
-            context(note),
-        ],
+        blocks: [
+            sections(&prompt.message),
+            vec![context(&issue_link(issue_url, issue_number))],
+            sections(&format!("*{}*", prompt.prompt)),
+            vec![context(note)],
+        ]
+        .concat(),
     }
 }
 
 /// The broadcast and nag DM: the message only.
 pub fn text_message(text: &str) -> SlackMessage {
-    SlackMessage { text: text.to_owned(), blocks: vec![section(text)] }
+    SlackMessage { text: text.to_owned(), blocks: sections(text) }
 }
 
 /// The notice in the default channel that a user's Slack id was missing.
@@ -164,10 +183,30 @@ mod tests {
         let actions = &message.blocks[3];
         assert_eq!(actions["block_id"], PROMPT_BLOCK);
         let buttons = actions["elements"].as_array().unwrap();
-        assert_eq!((buttons[0]["action_id"].as_str(), buttons[0]["style"].as_str()), (Some(YES_ACTION), Some("primary")));
+        assert_eq!(
+            (buttons[0]["action_id"].as_str(), buttons[0]["style"].as_str()),
+            (Some(YES_ACTION), Some("primary"))
+        );
         assert_eq!((buttons[1]["action_id"].as_str(), buttons[1]["style"].as_str()), (Some(NO_ACTION), Some("danger")));
         assert!(buttons.iter().all(|b| b["value"] == "{\"v\":1}"));
         assert_eq!(message.blocks[1]["elements"][0]["text"], "<https://github.com/acme/a/issues/4|GitHub issue #4>");
+    }
+
+    #[test]
+    fn long_texts_are_split_into_sections_slack_accepts() {
+        let line = "x".repeat(999);
+        let text = [line.as_str(); 7].join("\n");
+        let message = text_message(&text);
+        assert_eq!(message.blocks.len(), 3);
+        for block in &message.blocks {
+            assert!(block["text"]["text"].as_str().unwrap().chars().count() <= SECTION_MAX);
+        }
+        let rejoined: Vec<&str> = message.blocks.iter().map(|b| b["text"]["text"].as_str().unwrap()).collect();
+        assert_eq!(rejoined.join("\n"), text);
+        let unbroken = "é".repeat(7000);
+        let blocks = text_message(&unbroken).blocks;
+        assert_eq!(blocks.len(), 3);
+        assert_eq!(blocks.iter().map(|b| b["text"]["text"].as_str().unwrap()).collect::<String>(), unbroken);
     }
 
     #[test]
@@ -179,7 +218,10 @@ mod tests {
     #[test]
     fn composed_notices_escape_slack_control_characters() {
         let notice = missing_slack_id_notice(&RequestId::parse("r1").unwrap(), Some("<!channel>"));
-        assert_eq!(notice.text, "Dispatch r1: user &lt;!channel&gt; has no Slack ID in the alarm, so the message above was posted here instead of as a direct message.");
+        assert_eq!(
+            notice.text,
+            "Dispatch r1: user &lt;!channel&gt; has no Slack ID in the alarm, so the message above was posted here instead of as a direct message."
+        );
     }
 
     #[test]

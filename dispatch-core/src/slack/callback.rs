@@ -83,7 +83,8 @@ impl Callback {
         if value.len() > VALUE_MAX * 4 {
             return Err(BadCallback("value too long".into()));
         }
-        let wire: Wire = serde_json::from_str(value).map_err(|e| BadCallback(format!("not a Dispatch button value ({e})")))?;
+        let wire: Wire =
+            serde_json::from_str(value).map_err(|e| BadCallback(format!("not a Dispatch button value ({e})")))?;
         if wire.v != 1 {
             return Err(BadCallback(format!("unknown version {}", wire.v)));
         }
@@ -124,7 +125,8 @@ impl LegacyCallback {
             .iter()
             .find_map(|engine| engine.decode(text).ok())
             .ok_or_else(|| BadCallback("callback_id is not base64".into()))?;
-        let value: Value = serde_json::from_slice(&bytes).map_err(|_| BadCallback("callback_id is not base64 JSON".into()))?;
+        let value: Value =
+            serde_json::from_slice(&bytes).map_err(|_| BadCallback("callback_id is not base64 JSON".into()))?;
         let issue = match value.get("github") {
             Some(Value::Number(n)) => n.as_u64(),
             Some(Value::String(s)) => s.trim().parse::<u64>().ok(),
@@ -160,7 +162,10 @@ mod tests {
     #[test]
     fn a_button_value_round_trips() {
         let value = callback().encode();
-        assert_eq!(value, r#"{"v":1,"o":"acme","r":"alarms","n":42,"id":"ss-1","u":"U012ABCDEF","s":"PSEC","y":"Thanks \"you\""}"#);
+        assert_eq!(
+            value,
+            r#"{"v":1,"o":"acme","r":"alarms","n":42,"id":"ss-1","u":"U012ABCDEF","s":"PSEC","y":"Thanks \"you\""}"#
+        );
         assert_eq!(Callback::decode(&value).unwrap(), callback());
     }
 
@@ -200,15 +205,22 @@ mod tests {
         let numeric = URL_SAFE_NO_PAD.encode(r#"{"github":7,"requestId":"abc123"}"#);
         let string = URL_SAFE.encode(r#"{"github":"7","requestId":"abc123"}"#);
         for id in [numeric, string] {
-            assert_eq!(LegacyCallback::decode(&id).unwrap(), LegacyCallback { issue: 7, request_id: RequestId::parse("abc123").unwrap() });
+            assert_eq!(
+                LegacyCallback::decode(&id).unwrap(),
+                LegacyCallback { issue: 7, request_id: RequestId::parse("abc123").unwrap() }
+            );
         }
     }
 
     #[test]
     fn malformed_legacy_callbacks_are_refused() {
-        for bad in ["%%%", &URL_SAFE_NO_PAD.encode("not json"), &URL_SAFE_NO_PAD.encode(r#"{"github":"x","requestId":"a"}"#),
-            &URL_SAFE_NO_PAD.encode(r#"{"github":3}"#), &URL_SAFE_NO_PAD.encode(r#"{"github":0,"requestId":"a"}"#)]
-        {
+        for bad in [
+            "%%%",
+            &URL_SAFE_NO_PAD.encode("not json"),
+            &URL_SAFE_NO_PAD.encode(r#"{"github":"x","requestId":"a"}"#),
+            &URL_SAFE_NO_PAD.encode(r#"{"github":3}"#),
+            &URL_SAFE_NO_PAD.encode(r#"{"github":0,"requestId":"a"}"#),
+        ] {
             assert!(LegacyCallback::decode(bad).is_err(), "{bad}");
         }
     }

@@ -13,11 +13,8 @@ use serde_json::{Value, json};
 use tracing::debug;
 use url::Url;
 
-use crate::deadline::{Deadline, RetryPolicy, retry_after};
+use crate::deadline::{Deadline, RetryPolicy, Verdict, retry_after, with_retries};
 use crate::ids::SlackChannel;
-
-/// Most rate-limit waits a single post accepts (each also bounded by the deadline).
-const RATE_LIMIT_WAITS: u32 = 10;
 
 /// A message: Block Kit blocks plus the plain `text` fallback used in notifications.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -46,6 +43,9 @@ pub enum SlackError {
     /// Another HTTP status.
     #[error("Slack: HTTP {0}")]
     Http(u16),
+    /// The request could not be built (for example a token with a line break): never retried.
+    #[error("Slack: invalid request ({0})")]
+    Invalid(String),
     /// No bot token is configured.
     #[error("Slack: no bot token configured (SlackBotToken)")]
     NoToken,
@@ -65,6 +65,7 @@ impl SlackError {
             Self::Transient(_) => "unavailable",
             Self::Http(_) => "http_error",
             Self::NoToken => "no_token",
+            Self::Invalid(_) => "invalid_request",
         }
     }
 }
@@ -99,12 +100,18 @@ impl Slack {
     }
 
     /// `chat.postMessage` to a user (a DM) or a channel.
-    pub async fn post_message(&self, channel: &SlackChannel, message: &SlackMessage, deadline: Deadline) -> Result<Posted, SlackError> {
+    pub async fn post_message(
+        &self,
+        channel: &SlackChannel,
+        message: &SlackMessage,
+        deadline: Deadline,
+    ) -> Result<Posted, SlackError> {
         let token = self.token.as_ref().ok_or(SlackError::NoToken)?;
         let url = self.base.join("chat.postMessage").map_err(|e| SlackError::Transient(e.to_string()))?;
         let body = json!({ "channel": channel.as_str(), "text": message.text, "blocks": message.blocks, "unfurl_links": false });
         let reply = self.send(&url, Some(token), &body, deadline).await?;
-        let posted = serde_json::from_value::<Posted>(reply).map_err(|e| SlackError::Transient(format!("unexpected reply: {e}")))?;
+        let posted = serde_json::from_value::<Posted>(reply)
+            .map_err(|e| SlackError::Transient(format!("unexpected reply: {e}")))?;
         debug!(channel = %channel, ts = %posted.ts, "slack message posted");
         Ok(posted)
     }
@@ -114,34 +121,32 @@ impl Slack {
         self.send(response_url, None, body, deadline).await.map(drop)
     }
 
-    /// One POST with rate-limit waits and transient retries, all within `deadline`.
-    async fn send(&self, url: &Url, token: Option<&SecretString>, body: &Value, deadline: Deadline) -> Result<Value, SlackError> {
-        let (mut failures, mut waits) = (0, 0);
-        loop {
-            let error = match self.attempt(url, token, body, deadline).await {
-                Ok(reply) => return Ok(reply),
-                Err(error) => error,
-            };
-            let wait = match &error {
-                SlackError::RateLimited(after) if waits < RATE_LIMIT_WAITS => {
-                    waits += 1;
-                    after.unwrap_or(Duration::from_secs(1))
-                }
-                SlackError::Transient(_) if failures + 1 < self.policy.attempts => {
-                    failures += 1;
-                    self.policy.backoff_before(failures + 1)
-                }
-                _ => return Err(error),
-            };
-            if !deadline.allows(wait, Duration::from_millis(100)) {
-                return Err(error);
-            }
-            debug!(path = url.path(), wait_ms = wait.as_millis() as u64, error = %error, "retrying Slack request");
-            tokio::time::sleep(wait).await;
-        }
+    /// One POST with rate-limit waits and transient retries, all within `deadline`. A post to a
+    /// `response_url` is not repeated after a transient failure: it may have landed, and Slack
+    /// accepts only five posts per `response_url`.
+    async fn send(
+        &self,
+        url: &Url,
+        token: Option<&SecretString>,
+        body: &Value,
+        deadline: Deadline,
+    ) -> Result<Value, SlackError> {
+        let repeat_transient = token.is_some();
+        let verdict = |error: &SlackError| match error {
+            SlackError::RateLimited(after) => Verdict::RateLimited(*after),
+            SlackError::Transient(_) if repeat_transient => Verdict::Transient,
+            _ => Verdict::Final,
+        };
+        with_retries(&self.policy, deadline, "slack", verdict, || self.attempt(url, token, body, deadline)).await
     }
 
-    async fn attempt(&self, url: &Url, token: Option<&SecretString>, body: &Value, deadline: Deadline) -> Result<Value, SlackError> {
+    async fn attempt(
+        &self,
+        url: &Url,
+        token: Option<&SecretString>,
+        body: &Value,
+        deadline: Deadline,
+    ) -> Result<Value, SlackError> {
         let mut request = self.http.post(url.clone()).json(body);
         if let Some(token) = token {
             request = request.bearer_auth(token.expose_secret());
@@ -155,6 +160,7 @@ impl Slack {
         };
         let (status, headers, bytes) = match deadline.run(self.policy.request_timeout, exchange).await {
             None => return Err(SlackError::Transient(format!("{} timed out", url.path()))),
+            Some(Err(e)) if e.is_builder() => return Err(SlackError::Invalid(e.without_url().to_string())),
             Some(Err(e)) => return Err(SlackError::Transient(e.without_url().to_string())),
             Some(Ok(reply)) => reply,
         };
@@ -174,9 +180,11 @@ impl Slack {
                 let code = reply.get("error").and_then(Value::as_str).unwrap_or("unknown_error").to_owned();
                 Err(match code.as_str() {
                     "ratelimited" | "rate_limited" => SlackError::RateLimited(retry_after(&headers)),
-                    "invalid_auth" | "not_authed" | "account_inactive" | "token_revoked" | "token_expired" | "no_permission"
-                    | "missing_scope" => SlackError::Unauthorized(code),
-                    "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout" => SlackError::Transient(code),
+                    "invalid_auth" | "not_authed" | "account_inactive" | "token_revoked" | "token_expired"
+                    | "no_permission" | "missing_scope" => SlackError::Unauthorized(code),
+                    "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout" => {
+                        SlackError::Transient(code)
+                    }
                     _ => SlackError::Api(code),
                 })
             }

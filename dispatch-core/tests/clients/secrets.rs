@@ -17,8 +17,13 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use crate::config::incoming_vars;
 use crate::helpers::{fake_kms, kms_client, policy, secure, url};
 
-const SECRETS: [&str; 5] =
-    ["ghp-secret-gh-token-7f3a", "xoxb-secret-bot-token-91c2", "pd-secret-api-key-55e0", "signing-secret-0b9d", "ghp-from-kms-4417"];
+const SECRETS: [&str; 5] = [
+    "ghp-secret-gh-token-7f3a",
+    "xoxb-secret-bot-token-91c2",
+    "pd-secret-api-key-55e0",
+    "signing-secret-0b9d",
+    "ghp-from-kms-4417",
+];
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -49,11 +54,8 @@ fn assert_clean(what: &str, text: &str) {
 #[tokio::test]
 async fn no_secret_reaches_logs_debug_output_or_errors() {
     let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(captured.clone())
-        .json()
-        .finish();
+    let subscriber =
+        tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(captured.clone()).json().finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
     // Services that refuse everything in the ways that produce the richest errors.
@@ -73,7 +75,9 @@ async fn no_secret_reaches_logs_debug_output_or_errors() {
         .mount(&server)
         .await;
     Mock::given(path("/incidents"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({ "error": { "message": "Unauthorized", "code": 2006 } })))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(json!({ "error": { "message": "Unauthorized", "code": 2006 } })),
+        )
         .mount(&server)
         .await;
 
@@ -97,12 +101,14 @@ async fn no_secret_reaches_logs_debug_output_or_errors() {
     replace(&mut vars, "GitHubToken", secure(SECRETS[4]));
     let decrypted = IncomingConfig::load(&Env::new(vars), Some(&kms)).await.unwrap();
 
-    let mut outputs = vec![format!("{incoming:?}"), format!("{triage:?}"), format!("{decrypted:?}"), format!("{env:?}")];
+    let mut outputs =
+        vec![format!("{incoming:?}"), format!("{triage:?}"), format!("{decrypted:?}"), format!("{env:?}")];
 
     let http = dispatch_core::http::client(Duration::from_millis(500)).unwrap();
     let github = GitHub::new(&url(&server), &incoming.github.auth, policy()).unwrap();
     let slack = Slack::new(http.clone(), &url(&server), Some(incoming.slack_bot_token.clone()), policy());
-    let pagerduty = PagerDuty::new(http, &url(&server), incoming.pagerduty.api_key.clone(), "oncall@example.com".into(), policy());
+    let pagerduty =
+        PagerDuty::new(http, &url(&server), incoming.pagerduty.api_key.clone(), "oncall@example.com".into(), policy());
     outputs.extend([format!("{github:?}"), format!("{slack:?}"), format!("{pagerduty:?}")]);
 
     let deadline = Deadline::after(Duration::from_secs(5));
@@ -119,14 +125,22 @@ async fn no_secret_reaches_logs_debug_output_or_errors() {
         service: dispatch_core::ids::ServiceId::parse("PDEFAULT").unwrap(),
     };
     let page = pagerduty.create_incident(&incident, deadline).await.unwrap_err();
-    for error in [format!("{create} {create:?}"), format!("{lookup} {lookup:?}"), format!("{post} {post:?}"), format!("{page} {page:?}")] {
+    for error in [
+        format!("{create} {create:?}"),
+        format!("{lookup} {lookup:?}"),
+        format!("{post} {post:?}"),
+        format!("{page} {page:?}"),
+    ] {
         outputs.push(error);
     }
 
     // The secrets did go where they belong: the test would prove nothing if they were never used.
     let requests = server.received_requests().await.unwrap();
-    let sent: Vec<String> =
-        requests.iter().filter_map(|r| r.headers.get("authorization")).map(|v| v.to_str().unwrap().to_owned()).collect();
+    let sent: Vec<String> = requests
+        .iter()
+        .filter_map(|r| r.headers.get("authorization"))
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
     assert!(sent.contains(&format!("Bearer {}", SECRETS[0])));
     assert!(sent.contains(&format!("Bearer {}", SECRETS[1])));
     assert!(sent.contains(&format!("Token token={}", SECRETS[2])));

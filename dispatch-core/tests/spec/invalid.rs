@@ -228,3 +228,22 @@ fn the_error_displays_as_path_then_reason() {
     let error = rejected(&without(json(SELF_SERVICE), "/body/github/title"));
     assert_eq!(error.to_string(), "body.github.title: required for self-service");
 }
+
+#[test]
+fn slack_texts_and_issue_bodies_beyond_what_the_services_accept_are_rejected() {
+    assert_rejected(
+        with(json(BROADCAST), "/body/slack/message", json!("m".repeat(12_001))),
+        "body.slack.message",
+        "at most 12000",
+    );
+    assert_rejected(
+        with(json(SELF_SERVICE), "/body/slack/prompt", json!("p".repeat(12_001))),
+        "body.slack.prompt",
+        "at most 12000",
+    );
+    assert_rejected(
+        with(json(NAG), "/body/github/body", json!("b".repeat(60_001))),
+        "body.github.body",
+        "at most 60000",
+    );
+}

@@ -154,3 +154,18 @@ fn an_empty_type_string_still_pages() {
     let Alarm::Unrouted(unrouted) = ok(&json!({ "type": "" })).alarm else { panic!("not unrouted") };
     assert_eq!(unrouted.type_name, "");
 }
+
+#[test]
+fn empty_slack_ids_and_logins_from_a_directory_feed_count_as_absent() {
+    let message = with(with(json(BROADCAST), "/users/1/slackId", json!("")), "/users/1/github", json!(" "));
+    let Alarm::Broadcast(alarm) = ok(&message).alarm else { panic!("not broadcast") };
+    assert_eq!((alarm.users[1].slack_id.as_ref(), alarm.users[1].github.as_ref()), (None, None));
+    assert_eq!(alarm.users[1].slack.as_deref(), Some("bob"));
+}
+
+#[test]
+fn titles_are_trimmed_as_github_stores_them() {
+    let message = with(json(LOW_PRIORITY), "/body/github/title", json!("  Bucket made public \n"));
+    let Alarm::LowPriority(alarm) = ok(&message).alarm else { panic!("not low-priority") };
+    assert_eq!(alarm.issue.title, "Bucket made public");
+}
