@@ -20,6 +20,13 @@ impl Deadline {
         Self(instant)
     }
 
+    /// The deadline of a Lambda invocation (`Context::deadline`, milliseconds since the epoch),
+    /// less `margin` to log and answer before Lambda stops the function.
+    pub fn from_lambda(deadline_ms: u64, now: std::time::SystemTime, margin: Duration) -> Self {
+        let now_ms = now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+        Self::after(Duration::from_millis(deadline_ms.saturating_sub(now_ms)).saturating_sub(margin))
+    }
+
     /// Time left; zero once passed.
     pub fn remaining(&self) -> Duration {
         self.0.saturating_duration_since(Instant::now())
@@ -207,6 +214,14 @@ mod tests {
         .await;
         assert_eq!((result.is_err(), calls.get()), (true, 1));
         assert!(deadline.remaining() > Duration::from_secs(4), "no time was spent waiting");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lambda_deadline_keeps_a_margin_and_never_underflows() {
+        let now = std::time::UNIX_EPOCH + Duration::from_secs(1_000);
+        let deadline = Deadline::from_lambda(1_000_000 + 30_000, now, Duration::from_secs(1));
+        assert_eq!(deadline.remaining(), Duration::from_secs(29));
+        assert_eq!(Deadline::from_lambda(999_000, now, Duration::from_secs(1)).remaining(), Duration::ZERO);
     }
 
     #[tokio::test(start_paused = true)]

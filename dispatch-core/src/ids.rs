@@ -68,6 +68,14 @@ impl RequestId {
         Ok(Self(value.to_owned()))
     }
 
+    /// A stable id for a message that has none, from its delivery's id (the SNS `MessageId`):
+    /// 12 lowercase hex characters, the same on every retry of the same event, so a retried
+    /// high-priority alarm reuses its incident key.
+    pub fn derive(event_id: &str) -> Self {
+        use sha2::Digest;
+        Self(hex::encode(&sha2::Sha256::digest(event_id.as_bytes())[..6]))
+    }
+
     /// A fresh id: 12 lowercase hex characters from 6 random bytes.
     pub fn generate() -> Self {
         let mut bytes = [0u8; 6];

@@ -1,1 +1,34 @@
-fn main() {}
+//! The `incoming` Lambda: SNS events in, GitHub issues, Slack messages and PagerDuty incidents out.
+//! All behaviour lives in `dispatch_core::incoming`; this only wires configuration to the runtime.
+
+use std::time::{Duration, SystemTime};
+
+use aws_lambda_events::sns::SnsEvent;
+use dispatch_core::config::{Env, IncomingConfig};
+use dispatch_core::deadline::{Deadline, RetryPolicy};
+use dispatch_core::incoming::Incoming;
+use dispatch_core::kms::Kms;
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use serde_json::{Value, json};
+
+/// Time kept back from the Lambda timeout to log and return the result.
+const MARGIN: Duration = Duration::from_millis(500);
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    dispatch_core::telemetry::init(std::env::var("RUST_LOG").ok().as_deref());
+    let env = Env::new(std::env::vars());
+    let kms = if env.needs_kms() { Some(Kms::from_aws_environment().await) } else { None };
+    let config = IncomingConfig::load(&env, kms.as_ref()).await.inspect_err(|e| {
+        tracing::error!(error = %e, "configuration error: incoming cannot start");
+    })?;
+    let incoming = Incoming::from_config(&config, RetryPolicy::default())?;
+    tracing::info!(repo = %config.github.repo, "incoming ready");
+    lambda_runtime::run(service_fn(|event: LambdaEvent<SnsEvent>| handle(event, &incoming))).await
+}
+
+async fn handle(event: LambdaEvent<SnsEvent>, incoming: &Incoming) -> Result<Value, Error> {
+    let deadline = Deadline::from_lambda(event.context.deadline, SystemTime::now(), MARGIN);
+    let reports = incoming.handle_sns(&event.payload, deadline).await?;
+    Ok(json!({ "handled": reports.len() }))
+}

@@ -21,47 +21,90 @@ const SEARCH_TITLE_CHARS: usize = 120;
 /// What a dedup lookup found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lookup {
-    /// The newest issue with exactly the title, if any.
+    /// The issue that decides: the one carrying `own_marker` if any (open or closed), else the
+    /// newest issue with exactly the title that counts under the dedup rule.
     pub found: Option<Issue>,
+    /// Whether `found` carries `own_marker`: this alarm's own issue, from an earlier attempt.
+    pub ours: bool,
     /// Whether every issue that counts was examined. `false` only when search failed and the
     /// fallback listing stopped at its page limit.
     pub complete: bool,
 }
 
+/// Exact-title matches seen so far, and which of them decides.
+struct Matches<'a> {
+    title: &'a str,
+    dedup: Dedup,
+    own_marker: Option<&'a str>,
+    ours: Option<Issue>,
+    counted: Option<Issue>,
+}
+
+impl Matches<'_> {
+    fn add(&mut self, issues: Vec<Issue>) {
+        for issue in issues.into_iter().filter(|i| i.pull_request.is_none() && i.title == self.title) {
+            let is_ours = self.own_marker.is_some_and(|m| issue.body.as_deref().is_some_and(|b| b.contains(m)));
+            let slot = if is_ours {
+                &mut self.ours
+            } else if self.dedup == Dedup::OpenAndClosed || issue.is_open() {
+                &mut self.counted
+            } else {
+                continue;
+            };
+            if slot.as_ref().is_none_or(|kept| kept.number < issue.number) {
+                *slot = Some(issue);
+            }
+        }
+    }
+
+    fn decided(&self) -> bool {
+        self.ours.is_some() || self.counted.is_some()
+    }
+
+    fn lookup(self, complete: bool) -> Lookup {
+        match (self.ours, self.counted) {
+            (Some(ours), _) => Lookup { found: Some(ours), ours: true, complete },
+            (None, counted) => Lookup { found: counted, ours: false, complete },
+        }
+    }
+}
+
 impl GitHub {
-    /// Looks for an issue titled exactly `title` in `repo`, counting open issues only, or open and
-    /// closed ones, as `dedup` says. Pull requests never count.
+    /// Looks for an issue titled exactly `title` in `repo`. An issue whose body contains
+    /// `own_marker` is this alarm's own (from an earlier attempt) whatever its state; any other
+    /// counts when open, or also when closed under [`Dedup::OpenAndClosed`]. Pull requests never
+    /// count.
     pub async fn find_duplicate(
         &self,
         repo: &Repo,
         title: &str,
         dedup: Dedup,
+        own_marker: Option<&str>,
         deadline: Deadline,
     ) -> Result<Lookup, GitHubError> {
-        let state = match dedup {
-            Dedup::OpenOnly => "open",
-            Dedup::OpenAndClosed => "all",
-        };
+        let mut matches = Matches { title, dedup, own_marker, ours: None, counted: None };
         let first = Self::target(&format!(
-            "repos/{}/{}/issues?state={state}&sort=created&direction=desc&per_page=100",
+            "repos/{}/{}/issues?state=all&sort=created&direction=desc&per_page=100",
             repo.owner, repo.name
         ));
         let (issues, mut next) = self.list_page(&first, deadline).await?;
-        if let Some(found) = exact(issues, title) {
-            return Ok(Lookup { found: Some(found), complete: true });
+        matches.add(issues);
+        if matches.decided() || next.is_none() {
+            return Ok(matches.lookup(true));
         }
-        if next.is_none() {
-            return Ok(Lookup { found: None, complete: true });
-        }
-        match self.search(repo, title, dedup, deadline).await {
-            Ok(found) => return Ok(Lookup { found, complete: true }),
+        match self.search(repo, title, deadline).await {
+            Ok(found) => {
+                matches.add(found);
+                return Ok(matches.lookup(true));
+            }
             Err(error) => warn!(repo = %repo, error = %error, "issue search failed; listing issues instead"),
         }
         for _ in 1..LIST_PAGE_LIMIT {
-            let Some(url) = next.take() else { return Ok(Lookup { found: None, complete: true }) };
+            let Some(url) = next.take() else { break };
             let (issues, following) = self.list_page(&url, deadline).await?;
-            if let Some(found) = exact(issues, title) {
-                return Ok(Lookup { found: Some(found), complete: true });
+            matches.add(issues);
+            if matches.decided() {
+                return Ok(matches.lookup(true));
             }
             next = following;
         }
@@ -69,23 +112,15 @@ impl GitHub {
         if !complete {
             warn!(repo = %repo, pages = LIST_PAGE_LIMIT, "dedup listing stopped at its page limit; older issues were not examined");
         }
-        Ok(Lookup { found: None, complete })
+        Ok(matches.lookup(complete))
     }
 
-    /// The search API: candidates whose title contains the words, filtered to the exact title.
-    async fn search(
-        &self,
-        repo: &Repo,
-        title: &str,
-        dedup: Dedup,
-        deadline: Deadline,
-    ) -> Result<Option<Issue>, GitHubError> {
+    /// The search API: issues (open or closed) whose title contains the words; the caller keeps
+    /// exact matches.
+    async fn search(&self, repo: &Repo, title: &str, deadline: Deadline) -> Result<Vec<Issue>, GitHubError> {
         let words: String =
             title.chars().map(|c| if c == '"' || c == '\\' { ' ' } else { c }).take(SEARCH_TITLE_CHARS).collect();
-        let mut query = format!("repo:{}/{} is:issue in:title \"{}\"", repo.owner, repo.name, words.trim());
-        if dedup == Dedup::OpenOnly {
-            query.push_str(" is:open");
-        }
+        let query = format!("repo:{}/{} is:issue in:title \"{}\"", repo.owner, repo.name, words.trim());
         let query = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("q", &query)
             .append_pair("per_page", "100")
@@ -97,8 +132,7 @@ impl GitHub {
             items: Vec<Issue>,
         }
         let results: Results = super::parse(&reply)?;
-        let wanted = |i: &Issue| dedup == Dedup::OpenAndClosed || i.is_open();
-        Ok(exact(results.items.into_iter().filter(wanted).collect(), title))
+        Ok(results.items)
     }
 
     /// One page of the issues listing and the address of the next, from the `Link` header.
@@ -109,11 +143,6 @@ impl GitHub {
         // Follow only links under the configured API: the credentials go nowhere else.
         Ok((issues, next.and_then(|n| self.relative(&n))))
     }
-}
-
-/// The newest issue (not a pull request) titled exactly `title`.
-fn exact(issues: Vec<Issue>, title: &str) -> Option<Issue> {
-    issues.into_iter().filter(|i| i.pull_request.is_none() && i.title == title).max_by_key(|i| i.number)
 }
 
 /// The `rel="next"` target of a `Link` header.

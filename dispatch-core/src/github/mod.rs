@@ -280,9 +280,22 @@ impl GitHub {
         parse(&self.call(Method::POST, &url, Some(&body), deadline, Retry::RateLimitOnly).await?)
     }
 
-    /// The comments of an issue, oldest first (first 100).
-    pub async fn comments(&self, repo: &Repo, number: u64, deadline: Deadline) -> Result<Vec<Comment>, GitHubError> {
-        let url = Self::target(&format!("repos/{}/{}/issues/{number}/comments?per_page=100", repo.owner, repo.name));
+    /// The comments of an issue, oldest first: the first 100, or the first 100 updated at or
+    /// after `since` (ISO 8601).
+    pub async fn comments(
+        &self,
+        repo: &Repo,
+        number: u64,
+        since: Option<&str>,
+        deadline: Deadline,
+    ) -> Result<Vec<Comment>, GitHubError> {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.append_pair("per_page", "100");
+        if let Some(since) = since {
+            query.append_pair("since", since);
+        }
+        let url =
+            Self::target(&format!("repos/{}/{}/issues/{number}/comments?{}", repo.owner, repo.name, query.finish()));
         parse(&self.call(Method::GET, &url, None, deadline, Retry::Safe).await?)
     }
 

@@ -8,7 +8,7 @@ pub mod schema;
 pub mod wire;
 
 pub use error::{InvalidMessage, ROOT};
-pub use parse::parse;
+pub use parse::{parse, parse_event};
 
 use crate::ids::{GitHubMention, RepoOverride, RequestId, ServiceId, SlackUserId};
 

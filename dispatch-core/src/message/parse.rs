@@ -11,8 +11,18 @@ use super::{
 };
 use crate::ids::{GitHubMention, RepoOverride, RequestId, ServiceId, SlackUserId};
 
-/// Parses and validates one message.
+/// Parses and validates one message; a missing `requestId` is generated at random.
 pub fn parse(bytes: &[u8]) -> Result<Message, InvalidMessage> {
+    parse_with(bytes, RequestId::generate)
+}
+
+/// Parses and validates the message of one delivery (an SNS record); a missing `requestId` is
+/// derived from `event_id`, so every retry of the event gets the same one.
+pub fn parse_event(bytes: &[u8], event_id: &str) -> Result<Message, InvalidMessage> {
+    parse_with(bytes, || RequestId::derive(event_id))
+}
+
+fn parse_with(bytes: &[u8], new_id: impl FnOnce() -> RequestId) -> Result<Message, InvalidMessage> {
     let value: Value =
         serde_json::from_slice(bytes).map_err(|e| InvalidMessage::new(ROOT, format!("not valid JSON ({e})")))?;
     let Value::Object(object) = &value else {
@@ -26,8 +36,8 @@ pub fn parse(bytes: &[u8]) -> Result<Message, InvalidMessage> {
         }
     };
     match kind.as_str() {
-        "self-service" | "broadcast" | "nag" | "low-priority" | "high-priority" => strict(value, &kind),
-        _ => Ok(lenient(&value, kind)),
+        "self-service" | "broadcast" | "nag" | "low-priority" | "high-priority" => strict(value, &kind, new_id),
+        _ => Ok(lenient(&value, kind, new_id)),
     }
 }
 
@@ -78,7 +88,7 @@ fn id<T>(value: Option<&str>, path: &str, parse: fn(&str) -> Result<T, String>) 
     value.map(|v| parse(v).map_err(|reason| InvalidMessage::new(path, reason))).transpose()
 }
 
-fn strict(value: Value, kind: &str) -> Result<Message, InvalidMessage> {
+fn strict(value: Value, kind: &str, new_id: impl FnOnce() -> RequestId) -> Result<Message, InvalidMessage> {
     let wire: WireMessage = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = render_path(e.path());
         InvalidMessage::new(path, e.into_inner().to_string())
@@ -86,7 +96,7 @@ fn strict(value: Value, kind: &str) -> Result<Message, InvalidMessage> {
     let s = Strict { kind };
     let (request_id, request_id_generated) = match id(wire.request_id.as_deref(), "requestId", RequestId::parse)? {
         Some(id) => (id, false),
-        None => (RequestId::generate(), true),
+        None => (new_id(), true),
     };
     let github_repo = id(wire.github_repo.as_deref(), "githubRepo", RepoOverride::parse)?;
     let pagerduty_service = id(wire.pager_duty_service_id.as_deref(), "pagerDutyServiceId", ServiceId::parse)?;
@@ -201,7 +211,7 @@ fn incident(s: &Strict<'_>, pagerduty: WirePagerDuty) -> Result<IncidentContent,
 }
 
 /// Any other type: take what is usable and page with it; nothing here can reject the message.
-fn lenient(value: &Value, type_name: String) -> Message {
+fn lenient(value: &Value, type_name: String, new_id: impl FnOnce() -> RequestId) -> Message {
     let text = |pointer: &str| value.pointer(pointer).and_then(Value::as_str).filter(|s| !s.trim().is_empty());
     let service = |pointer: &str| text(pointer).and_then(|s| ServiceId::parse(s).ok());
     let incident = text("/body/pagerduty/title").map(|title| IncidentContent {
@@ -211,7 +221,7 @@ fn lenient(value: &Value, type_name: String) -> Message {
     });
     let (request_id, request_id_generated) = match text("/requestId").and_then(|s| RequestId::parse(s).ok()) {
         Some(id) => (id, false),
-        None => (RequestId::generate(), true),
+        None => (new_id(), true),
     };
     Message {
         request_id,

@@ -105,16 +105,18 @@ impl Respond for Search {
         let q = request.url.query_pairs().find(|(k, _)| k == "q").unwrap().1.into_owned();
         assert!(q.starts_with("repo:acme/alarms is:issue in:title \""), "{q}");
         let words = q.split('"').nth(1).unwrap().to_owned();
-        let open_only = q.ends_with(" is:open");
-        let items: Vec<&Value> = self
+        let open_only = q.contains(" is:open");
+        let mut items: Vec<&Value> = self
             .0
             .issues
             .iter()
             .filter(|i| i["pull_request"].is_null())
             .filter(|i| i["title"].as_str().unwrap().contains(&words))
             .filter(|i| !open_only || i["state"] == "open")
-            .take(100)
             .collect();
+        // "Best match" first, as GitHub sorts search results: the exact title ranks highest.
+        items.sort_by_key(|i| i["title"] != words.as_str());
+        items.truncate(100);
         ResponseTemplate::new(200).set_body_json(json!({ "total_count": items.len(), "items": items }))
     }
 }
@@ -128,7 +130,7 @@ async fn a_duplicate_among_the_newest_issues_is_found_in_one_request() {
     let server = MockServer::start().await;
     FakeRepo::new(&server, 150, vec![]).mount(&server).await;
     catch_all(&server).await;
-    let lookup = client(&server).find_duplicate(&repo(), "alarm 149", Dedup::OpenOnly, deadline()).await.unwrap();
+    let lookup = client(&server).find_duplicate(&repo(), "alarm 149", Dedup::OpenOnly, None, deadline()).await.unwrap();
     assert_eq!(lookup.found.unwrap().number, 149);
     assert_eq!(requests(&server).await.len(), 1);
 }
@@ -138,7 +140,7 @@ async fn an_older_duplicate_is_found_through_search() {
     let server = MockServer::start().await;
     FakeRepo::new(&server, 5_000, vec![]).mount(&server).await;
     catch_all(&server).await;
-    let lookup = client(&server).find_duplicate(&repo(), "alarm 7", Dedup::OpenOnly, deadline()).await.unwrap();
+    let lookup = client(&server).find_duplicate(&repo(), "alarm 7", Dedup::OpenOnly, None, deadline()).await.unwrap();
     assert_eq!(lookup.found.unwrap().number, 7);
     assert!(lookup.complete);
     let paths: Vec<String> = requests(&server).await.iter().map(|r| r.url.path().to_owned()).collect();
@@ -151,9 +153,9 @@ async fn search_candidates_must_match_the_title_exactly() {
     FakeRepo::new(&server, 500, vec![]).mount(&server).await;
     catch_all(&server).await;
     // "alarm 1" is contained in alarm 10..19, 100..199: none of them is the duplicate of "alarm 1" except #1.
-    let lookup = client(&server).find_duplicate(&repo(), "alarm 1", Dedup::OpenOnly, deadline()).await.unwrap();
+    let lookup = client(&server).find_duplicate(&repo(), "alarm 1", Dedup::OpenOnly, None, deadline()).await.unwrap();
     assert_eq!(lookup.found.unwrap().number, 1);
-    let none = client(&server).find_duplicate(&repo(), "alarm", Dedup::OpenOnly, deadline()).await.unwrap();
+    let none = client(&server).find_duplicate(&repo(), "alarm", Dedup::OpenOnly, None, deadline()).await.unwrap();
     assert_eq!(none.found, None);
 }
 
@@ -164,8 +166,10 @@ async fn the_lookup_makes_the_same_number_of_requests_for_0_1000_and_10000_issue
         let server = MockServer::start().await;
         FakeRepo::new(&server, size, vec![]).mount(&server).await;
         catch_all(&server).await;
-        let lookup =
-            client(&server).find_duplicate(&repo(), "no such alarm", Dedup::OpenAndClosed, deadline()).await.unwrap();
+        let lookup = client(&server)
+            .find_duplicate(&repo(), "no such alarm", Dedup::OpenAndClosed, None, deadline())
+            .await
+            .unwrap();
         assert_eq!(lookup.found, None);
         counts.push(requests(&server).await.len());
     }
@@ -180,9 +184,9 @@ async fn retrigger_true_ignores_closed_issues_and_false_counts_them() {
     let github = client(&server);
     // #2997 is closed (a multiple of 3) and among the newest; #30 is closed and old.
     for title in ["alarm 2997", "alarm 30"] {
-        let open_only = github.find_duplicate(&repo(), title, Dedup::OpenOnly, deadline()).await.unwrap();
+        let open_only = github.find_duplicate(&repo(), title, Dedup::OpenOnly, None, deadline()).await.unwrap();
         assert_eq!(open_only.found, None, "{title}");
-        let all = github.find_duplicate(&repo(), title, Dedup::OpenAndClosed, deadline()).await.unwrap();
+        let all = github.find_duplicate(&repo(), title, Dedup::OpenAndClosed, None, deadline()).await.unwrap();
         assert_eq!(all.found.map(|i| i.state), Some("closed".to_owned()), "{title}");
     }
 }
@@ -194,7 +198,8 @@ async fn pull_requests_with_the_same_title_are_not_duplicates() {
     pr["pull_request"] = json!({ "url": "https://example.invalid/pr" });
     FakeRepo::new(&server, 10, vec![pr]).mount(&server).await;
     catch_all(&server).await;
-    let lookup = client(&server).find_duplicate(&repo(), "Dependency bump", Dedup::OpenOnly, deadline()).await.unwrap();
+    let lookup =
+        client(&server).find_duplicate(&repo(), "Dependency bump", Dedup::OpenOnly, None, deadline()).await.unwrap();
     assert_eq!(lookup.found, None);
 }
 
@@ -203,7 +208,8 @@ async fn when_search_fails_the_listing_is_paged_through_link_headers() {
     let server = MockServer::start().await;
     FakeRepo::new(&server, 1_000, vec![]).failing_search(422).mount(&server).await;
     catch_all(&server).await;
-    let lookup = client(&server).find_duplicate(&repo(), "alarm 650", Dedup::OpenAndClosed, deadline()).await.unwrap();
+    let lookup =
+        client(&server).find_duplicate(&repo(), "alarm 650", Dedup::OpenAndClosed, None, deadline()).await.unwrap();
     assert_eq!(lookup.found.unwrap().number, 650);
     let pages: Vec<Option<String>> = requests(&server)
         .await
@@ -220,7 +226,7 @@ async fn a_rate_limited_search_falls_back_to_listing() {
     let server = MockServer::start().await;
     FakeRepo::new(&server, 300, vec![]).failing_search(503).mount(&server).await;
     catch_all(&server).await;
-    let lookup = client(&server).find_duplicate(&repo(), "alarm 101", Dedup::OpenOnly, deadline()).await.unwrap();
+    let lookup = client(&server).find_duplicate(&repo(), "alarm 101", Dedup::OpenOnly, None, deadline()).await.unwrap();
     assert_eq!(lookup.found.unwrap().number, 101);
 }
 
@@ -229,7 +235,8 @@ async fn the_fallback_listing_stops_at_its_page_limit_and_says_so() {
     let server = MockServer::start().await;
     FakeRepo::new(&server, 10_000, vec![]).failing_search(422).mount(&server).await;
     catch_all(&server).await;
-    let lookup = client(&server).find_duplicate(&repo(), "alarm 1", Dedup::OpenAndClosed, deadline()).await.unwrap();
+    let lookup =
+        client(&server).find_duplicate(&repo(), "alarm 1", Dedup::OpenAndClosed, None, deadline()).await.unwrap();
     assert_eq!(lookup.found, None);
     assert!(!lookup.complete);
     let listing = requests(&server).await.iter().filter(|r| r.url.path() == "/repos/acme/alarms/issues").count();
@@ -250,7 +257,7 @@ async fn a_next_link_to_another_host_is_not_followed_with_the_token() {
         .mount(&server)
         .await;
     catch_all(&server).await;
-    let lookup = client(&server).find_duplicate(&repo(), "x", Dedup::OpenOnly, deadline()).await.unwrap();
+    let lookup = client(&server).find_duplicate(&repo(), "x", Dedup::OpenOnly, None, deadline()).await.unwrap();
     assert_eq!(lookup.found, None);
     assert_eq!(requests(&server).await.len(), 1);
 }
@@ -538,4 +545,31 @@ async fn a_bad_app_private_key_is_a_setup_error_without_the_key() {
     let error = GitHub::new(&url::Url::parse("http://127.0.0.1:1").unwrap(), &auth, policy()).unwrap_err();
     assert!(matches!(error, GitHubError::Setup(_)));
     assert!(!format!("{error} {error:?}").contains("secret-value"));
+}
+
+#[tokio::test]
+async fn an_issue_carrying_our_marker_is_ours_even_when_closed_or_old() {
+    let server = MockServer::start().await;
+    let mut ours = issue_json(&server.uri(), 40, "alarm 40", "closed");
+    ours["body"] = json!("body\n\n<!-- dispatch:event=e-1 -->");
+    let mut other = issue_json(&server.uri(), 2_500, "alarm 40", "open");
+    other["body"] = json!("someone else's");
+    let mut issues = FakeRepo::new(&server, 3_000, vec![other]);
+    let old = issues.issues.iter_mut().find(|i| i["number"] == 40).unwrap();
+    *old = ours;
+    issues.mount(&server).await;
+    catch_all(&server).await;
+    let github = client(&server);
+    let lookup = github
+        .find_duplicate(&repo(), "alarm 40", Dedup::OpenOnly, Some("<!-- dispatch:event=e-1 -->"), deadline())
+        .await
+        .unwrap();
+    assert!(lookup.ours);
+    assert_eq!(lookup.found.unwrap().number, 40);
+    let other_event = github
+        .find_duplicate(&repo(), "alarm 40", Dedup::OpenOnly, Some("<!-- dispatch:event=e-2 -->"), deadline())
+        .await
+        .unwrap();
+    assert!(!other_event.ours);
+    assert_eq!(other_event.found.unwrap().number, 2_500);
 }

@@ -169,3 +169,19 @@ fn titles_are_trimmed_as_github_stores_them() {
     let Alarm::LowPriority(alarm) = ok(&message).alarm else { panic!("not low-priority") };
     assert_eq!(alarm.issue.title, "Bucket made public");
 }
+
+#[test]
+fn a_missing_request_id_is_derived_from_the_event_so_retries_agree() {
+    use dispatch_core::message::parse_event;
+    let text = without(json(HIGH_PRIORITY), "/requestId").to_string();
+    let first = parse_event(text.as_bytes(), "95df01b4-ee98-5cb9-9903-4c221d41eb5e").unwrap();
+    let retry = parse_event(text.as_bytes(), "95df01b4-ee98-5cb9-9903-4c221d41eb5e").unwrap();
+    let other = parse_event(text.as_bytes(), "0b3e-other-event").unwrap();
+    assert_eq!(first.request_id, retry.request_id);
+    assert_ne!(first.request_id, other.request_id);
+    assert!(first.request_id_generated);
+    let id = first.request_id.as_str();
+    assert!(id.len() == 12 && id.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')), "{id}");
+    let given = parse_event(SELF_SERVICE.as_bytes(), "95df01b4").unwrap();
+    assert_eq!(given.request_id.as_str(), "ss-2fa-disabled-0001");
+}

@@ -1,0 +1,319 @@
+//! A fake GitHub REST API: issues (listing with `Link` pages, search, create, get, close) and
+//! comments, per repository, plus the GitHub App installation-token exchange.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::http::Method;
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use crate::server::{Fault, Faults, Incoming, Recorded, json, late, serve, short_circuit, unexpected};
+
+/// A GitHub route, for fault injection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GitHubRoute {
+    /// `GET /repos/{o}/{r}/issues`.
+    List,
+    /// `GET /search/issues`.
+    Search,
+    /// `POST /repos/{o}/{r}/issues`.
+    Create,
+    /// `GET /repos/{o}/{r}/issues/{n}`.
+    Get,
+    /// `PATCH /repos/{o}/{r}/issues/{n}`.
+    Update,
+    /// `GET /repos/{o}/{r}/issues/{n}/comments`.
+    ListComments,
+    /// `POST /repos/{o}/{r}/issues/{n}/comments`.
+    Comment,
+}
+
+/// An issue held by the fake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeIssue {
+    /// Number.
+    pub number: u64,
+    /// Title.
+    pub title: String,
+    /// Body.
+    pub body: String,
+    /// `open` or `closed`.
+    pub state: String,
+    /// `completed` once closed as completed.
+    pub state_reason: Option<String>,
+    /// Labels.
+    pub labels: Vec<String>,
+    /// Comment bodies, oldest first.
+    pub comments: Vec<String>,
+    /// Whether this is a pull request.
+    pub pull_request: bool,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    repos: HashMap<String, Vec<FakeIssue>>,
+    faults: Faults<GitHubRoute>,
+}
+
+/// The fake GitHub.
+#[derive(Debug, Clone)]
+pub struct FakeGitHub {
+    url: String,
+    state: Arc<Mutex<State>>,
+    log: Arc<Mutex<Vec<Recorded>>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl FakeGitHub {
+    /// Starts it on a loopback port.
+    pub async fn start() -> std::io::Result<Self> {
+        let state = Arc::new(Mutex::new(State::default()));
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let base = Arc::new(Mutex::new(String::new()));
+        let (s, b) = (state.clone(), base.clone());
+        let addr = serve(log.clone(), move |request| {
+            let (state, base) = (s.clone(), b.clone());
+            async move {
+                let base = lock(&base).clone();
+                handle(&state, &base, request).await
+            }
+        })
+        .await?;
+        let url = format!("http://{addr}");
+        *lock(&base) = url.clone();
+        Ok(Self { url, state, log })
+    }
+
+    /// The API base URL.
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// The issues of `repo` (`owner/name`), oldest first.
+    pub fn issues(&self, repo: &str) -> Vec<FakeIssue> {
+        lock(&self.state).repos.get(repo).cloned().unwrap_or_default()
+    }
+
+    /// Adds an issue and returns its number.
+    pub fn add_issue(&self, repo: &str, title: &str, body: &str, open: bool) -> u64 {
+        let mut state = lock(&self.state);
+        let issues = state.repos.entry(repo.to_owned()).or_default();
+        let number = issues.len() as u64 + 1;
+        issues.push(FakeIssue {
+            number,
+            title: title.to_owned(),
+            body: body.to_owned(),
+            state: if open { "open" } else { "closed" }.to_owned(),
+            state_reason: None,
+            labels: Vec::new(),
+            comments: Vec::new(),
+            pull_request: false,
+        });
+        number
+    }
+
+    /// Fills `repo` with `count` issues titled `existing alarm N`, every third closed.
+    pub fn seed(&self, repo: &str, count: u64) {
+        for n in 1..=count {
+            self.add_issue(repo, &format!("existing alarm {n}"), "seeded", n % 3 != 0);
+        }
+    }
+
+    /// Plans `fault` for the next `times` requests to `route`.
+    pub fn fail(&self, route: GitHubRoute, fault: Fault, times: usize) {
+        lock(&self.state).faults.add(route, fault, times);
+    }
+
+    /// Forgets planned faults.
+    pub fn heal(&self) {
+        lock(&self.state).faults.clear();
+    }
+
+    /// Every request received.
+    pub fn requests(&self) -> Vec<Recorded> {
+        lock(&self.log).clone()
+    }
+
+    /// Forgets the recorded requests.
+    pub fn clear_requests(&self) {
+        lock(&self.log).clear();
+    }
+}
+
+fn issue_json(base: &str, repo: &str, issue: &FakeIssue) -> Value {
+    let mut value = json!({
+        "number": issue.number,
+        "title": issue.title,
+        "body": issue.body,
+        "state": issue.state,
+        "state_reason": issue.state_reason,
+        "labels": issue.labels.iter().map(|l| json!({ "name": l })).collect::<Vec<_>>(),
+        "html_url": format!("{base}/{repo}/issues/{}", issue.number),
+        "comments": issue.comments.len(),
+    });
+    if issue.pull_request {
+        value["pull_request"] = json!({ "url": format!("{base}/{repo}/pull/{}", issue.number) });
+    }
+    value
+}
+
+fn route(request: &Incoming) -> Option<GitHubRoute> {
+    let s: Vec<&str> = request.segments.iter().map(String::as_str).collect();
+    Some(match (&request.method, s.as_slice()) {
+        (&Method::GET, ["repos", _, _, "issues"]) => GitHubRoute::List,
+        (&Method::GET, ["search", "issues"]) => GitHubRoute::Search,
+        (&Method::POST, ["repos", _, _, "issues"]) => GitHubRoute::Create,
+        (&Method::GET, ["repos", _, _, "issues", _]) => GitHubRoute::Get,
+        (&Method::PATCH, ["repos", _, _, "issues", _]) => GitHubRoute::Update,
+        (&Method::GET, ["repos", _, _, "issues", _, "comments"]) => GitHubRoute::ListComments,
+        (&Method::POST, ["repos", _, _, "issues", _, "comments"]) => GitHubRoute::Comment,
+        _ => return None,
+    })
+}
+
+async fn handle(state: &Mutex<State>, base: &str, request: Incoming) -> Response {
+    let s: Vec<&str> = request.segments.iter().map(String::as_str).collect();
+    if let ["app", "installations", _, "access_tokens"] = s.as_slice() {
+        let expires = chrono::Utc::now() + chrono::Duration::hours(1);
+        return json(
+            201,
+            json!({ "token": "ghs_fake_installation_token", "expires_at": expires.to_rfc3339(), "permissions": { "issues": "write" } }),
+        );
+    }
+    if request.recorded.header("authorization").is_none() {
+        return json(401, json!({ "message": "Requires authentication" }));
+    }
+    let Some(route) = route(&request) else { return unexpected(&request) };
+    let fault = lock(state).faults.take(&route);
+    if let Some(fault) = &fault
+        && let Some(response) = short_circuit(fault).await
+    {
+        return response;
+    }
+    let response = apply(state, base, route, &s, &request.recorded);
+    late(&fault).await;
+    response
+}
+
+fn apply(state: &Mutex<State>, base: &str, route: GitHubRoute, s: &[&str], request: &Recorded) -> Response {
+    let mut state = lock(state);
+    if route == GitHubRoute::Search {
+        return search(&state, base, request);
+    }
+    let repo = format!("{}/{}", s[1], s[2]);
+    let issues = state.repos.entry(repo.clone()).or_default();
+    let number = s.get(4).and_then(|n| n.parse::<u64>().ok());
+    let find = |issues: &mut Vec<FakeIssue>| number.and_then(|n| issues.iter().position(|i| i.number == n));
+    let body = request.json();
+    match route {
+        GitHubRoute::List => list(base, &repo, issues, request),
+        GitHubRoute::Create => {
+            let Some(title) = body["title"].as_str() else {
+                return json(422, json!({ "message": "Validation Failed" }));
+            };
+            let issue = FakeIssue {
+                number: issues.len() as u64 + 1,
+                title: title.trim().to_owned(),
+                body: body["body"].as_str().unwrap_or_default().to_owned(),
+                state: "open".into(),
+                state_reason: None,
+                labels: body["labels"]
+                    .as_array()
+                    .map(|l| l.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                    .unwrap_or_default(),
+                comments: Vec::new(),
+                pull_request: false,
+            };
+            let value = issue_json(base, &repo, &issue);
+            issues.push(issue);
+            json(201, value)
+        }
+        GitHubRoute::Get | GitHubRoute::Update => {
+            let Some(index) = find(issues) else { return json(404, json!({ "message": "Not Found" })) };
+            if route == GitHubRoute::Update {
+                if let Some(new_state) = body["state"].as_str() {
+                    issues[index].state = new_state.to_owned();
+                }
+                if let Some(reason) = body["state_reason"].as_str() {
+                    issues[index].state_reason = Some(reason.to_owned());
+                }
+            }
+            json(200, issue_json(base, &repo, &issues[index]))
+        }
+        GitHubRoute::ListComments => {
+            let Some(index) = find(issues) else { return json(404, json!({ "message": "Not Found" })) };
+            let comments: Vec<Value> = issues[index]
+                .comments
+                .iter()
+                .enumerate()
+                .map(|(i, c)| json!({ "id": i + 1, "html_url": format!("{base}/{repo}/issues/{}#issuecomment-{}", issues[index].number, i + 1), "body": c }))
+                .collect();
+            json(200, json!(comments))
+        }
+        GitHubRoute::Comment => {
+            let Some(index) = find(issues) else { return json(404, json!({ "message": "Not Found" })) };
+            let text = body["body"].as_str().unwrap_or_default().to_owned();
+            issues[index].comments.push(text.clone());
+            let id = issues[index].comments.len();
+            json(
+                201,
+                json!({ "id": id, "html_url": format!("{base}/{repo}/issues/{}#issuecomment-{id}", issues[index].number), "body": text }),
+            )
+        }
+        GitHubRoute::Search => unreachable!("handled above"),
+    }
+}
+
+fn list(base: &str, repo: &str, issues: &[FakeIssue], request: &Recorded) -> Response {
+    let q = &request.query;
+    let state = q.get("state").map_or("open", String::as_str);
+    let per_page: usize = q.get("per_page").and_then(|p| p.parse().ok()).unwrap_or(30).clamp(1, 100);
+    let page: usize = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1).max(1);
+    let matching: Vec<&FakeIssue> = issues.iter().rev().filter(|i| state == "all" || i.state == state).collect();
+    let start = (page - 1) * per_page;
+    let items: Vec<Value> = matching.iter().skip(start).take(per_page).map(|i| issue_json(base, repo, i)).collect();
+    let mut response = json(200, json!(items));
+    if start + per_page < matching.len() {
+        let next =
+            format!("<{base}/repos/{repo}/issues?state={state}&per_page={per_page}&page={}>; rel=\"next\"", page + 1);
+        if let Ok(value) = next.parse() {
+            response.headers_mut().insert("link", value);
+        }
+    }
+    response
+}
+
+fn search(state: &State, base: &str, request: &Recorded) -> Response {
+    let q = request.query.get("q").cloned().unwrap_or_default();
+    let repo = q.split_whitespace().find_map(|w| w.strip_prefix("repo:")).unwrap_or_default().to_owned();
+    let words = q.split('"').nth(1).unwrap_or_default().to_owned();
+    let wanted_state = if q.contains("is:open") {
+        Some("open")
+    } else if q.contains("is:closed") {
+        Some("closed")
+    } else {
+        None
+    };
+    let issues = state.repos.get(&repo).map(Vec::as_slice).unwrap_or_default();
+    let mut items: Vec<&FakeIssue> = issues
+        .iter()
+        .rev()
+        .filter(|i| !i.pull_request && i.title.contains(&words))
+        .filter(|i| wanted_state.is_none_or(|s| i.state == s))
+        .collect();
+    items.sort_by_key(|i| i.title != words);
+    let total = items.len();
+    let items: Vec<Value> = items.into_iter().take(100).map(|i| issue_json(base, &repo, i)).collect();
+    json(200, json!({ "total_count": total, "incomplete_results": false, "items": items }))
+}
+
+impl Fault {
+    /// A GitHub secondary rate limit (403 with `Retry-After`).
+    pub fn github_secondary_limit(retry_after: u64) -> Self {
+        Self::RateLimited { status: 403, retry_after }
+    }
+}

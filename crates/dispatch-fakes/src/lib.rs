@@ -1,0 +1,48 @@
+//! Stateful fakes of the services Dispatch talks to, served on loopback: GitHub (issues, search,
+//! comments), Slack (`chat.postMessage`, `response_url`), PagerDuty (incidents with dedup keys),
+//! and a Lambda Runtime API to run the real binaries under. Each records every request and can be
+//! told to fail a route in a given way a given number of times. Tests, benchmarks and
+//! `dispatch sandbox` use the same fakes.
+
+mod github;
+mod lambda;
+mod pagerduty;
+mod server;
+mod slack;
+
+pub use github::{FakeGitHub, FakeIssue, GitHubRoute};
+pub use lambda::{Invocation, LambdaRuntime};
+pub use pagerduty::{FakeIncident, FakePagerDuty};
+pub use server::{Fault, Recorded};
+pub use slack::{FakeSlack, Posted, SlackRoute};
+
+/// All three services, each on its own port.
+#[derive(Debug, Clone)]
+pub struct Fakes {
+    /// GitHub.
+    pub github: FakeGitHub,
+    /// Slack.
+    pub slack: FakeSlack,
+    /// PagerDuty.
+    pub pagerduty: FakePagerDuty,
+}
+
+impl Fakes {
+    /// Starts the three fakes.
+    pub async fn start() -> std::io::Result<Self> {
+        Ok(Self {
+            github: FakeGitHub::start().await?,
+            slack: FakeSlack::start().await?,
+            pagerduty: FakePagerDuty::start().await?,
+        })
+    }
+
+    /// The environment variables that point Dispatch at these fakes (`GitHubApiUrl`, …).
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("GitHubApiUrl", self.github.url()),
+            ("SlackApiUrl", self.slack.url()),
+            ("PagerDutyApiUrl", self.pagerduty.url()),
+        ]
+    }
+}

@@ -1,0 +1,455 @@
+//! The `incoming` handler (DESIGN.md §1-5): one SNS record → parse → plan → issue, Slack messages
+//! and incident, with the retry semantics of §5: a retried event finishes what its first attempt
+//! left, a new alarm with the same title is suppressed by the dedup rule, and anything not
+//! delivered fails the invocation so Lambda retries it and finally parks it in the failure queue.
+
+pub mod record;
+
+use std::collections::BTreeSet;
+
+use aws_lambda_events::sns::SnsEvent;
+use futures::StreamExt;
+use tracing::{error, info, warn};
+
+use crate::config::IncomingConfig;
+use crate::deadline::{Deadline, RetryPolicy};
+use crate::github::{GitHub, GitHubError, Issue, NewIssue};
+use crate::ids::{Repo, SlackChannel};
+use crate::message::{InvalidMessage, Message, parse_event};
+use crate::pagerduty::{IncidentOutcome, NewIncident, PagerDuty, PagerDutyError};
+use crate::routing::{IssuePlan, OnDuplicate, Plan, RoutingDefaults, SlackContent, SlackDelivery, plan};
+use crate::slack::callback::Callback;
+use crate::slack::{Slack, SlackError, SlackMessage, blocks};
+
+/// Slack conversations posted to at the same time (messages to one conversation stay in order).
+pub const SLACK_CONCURRENCY: usize = 16;
+
+/// The clients and defaults the handler works with. Built once per process.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    /// GitHub.
+    pub github: GitHub,
+    /// Slack.
+    pub slack: Slack,
+    /// PagerDuty.
+    pub pagerduty: PagerDuty,
+    /// Routing defaults.
+    pub defaults: RoutingDefaults,
+}
+
+/// The clients could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// GitHub client.
+    #[error(transparent)]
+    GitHub(#[from] GitHubError),
+    /// HTTP client.
+    #[error("HTTP client: {0}")]
+    Http(String),
+}
+
+impl Incoming {
+    /// Builds every client from the configuration.
+    pub fn from_config(config: &IncomingConfig, policy: RetryPolicy) -> Result<Self, SetupError> {
+        let http = crate::http::client(policy.request_timeout).map_err(|e| SetupError::Http(e.to_string()))?;
+        Ok(Self {
+            github: GitHub::new(&config.github.api_url, &config.github.auth, policy)?,
+            slack: Slack::new(http.clone(), &config.slack_api_url, Some(config.slack_bot_token.clone()), policy),
+            pagerduty: PagerDuty::new(
+                http,
+                &config.pagerduty.api_url,
+                config.pagerduty.api_key.clone(),
+                config.pagerduty.from.clone(),
+                policy,
+            ),
+            defaults: config.defaults.clone(),
+        })
+    }
+}
+
+/// One delivery of a message: an SNS record.
+#[derive(Debug, Clone, Copy)]
+pub struct Delivery<'a> {
+    /// The SNS `MessageId`: the same on every retry of the event.
+    pub event_id: &'a str,
+    /// When SNS accepted it (ISO 8601), if known: bounds the search for delivery records.
+    pub published: Option<&'a str>,
+    /// The message body.
+    pub body: &'a str,
+}
+
+/// What happened to the issue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssueAction {
+    /// Created for this alarm.
+    Created,
+    /// Created by an earlier attempt of the same event: the work was resumed.
+    Resumed,
+    /// A nag's existing issue, reused.
+    Reused,
+    /// An existing issue means the alarm is already handled: nothing else was done.
+    Suppressed,
+}
+
+/// The issue of an alarm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueReport {
+    /// Repository.
+    pub repo: Repo,
+    /// The issue as GitHub returned it.
+    pub issue: Issue,
+    /// What was done.
+    pub action: IssueAction,
+}
+
+/// What became of one planned Slack message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SlackResult {
+    /// Posted now.
+    Sent(SlackMessage),
+    /// Posted by an earlier attempt of the same event.
+    AlreadySent,
+    /// Could not be posted.
+    Failed(SlackError),
+}
+
+/// One planned Slack message and its result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlackReport {
+    /// The plan's entry.
+    pub delivery: SlackDelivery,
+    /// What happened.
+    pub result: SlackResult,
+}
+
+/// The incident of an alarm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentReport {
+    /// What was sent.
+    pub incident: NewIncident,
+    /// What PagerDuty did.
+    pub outcome: IncidentOutcome,
+}
+
+/// Everything one message caused.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// The SNS `MessageId`.
+    pub event_id: String,
+    /// The plan that was carried out.
+    pub plan: Plan,
+    /// The issue, if the type has one.
+    pub issue: Option<IssueReport>,
+    /// The Slack messages.
+    pub slack: Vec<SlackReport>,
+    /// The incident, if the type pages.
+    pub incident: Option<IncidentReport>,
+}
+
+/// Why one message was not fully handled.
+#[derive(Debug, thiserror::Error)]
+pub enum AlarmError {
+    /// The message breaks the spec: a permanent failure.
+    #[error("message rejected: {0}")]
+    Invalid(InvalidMessage),
+    /// GitHub failed.
+    #[error(transparent)]
+    GitHub(#[from] GitHubError),
+    /// PagerDuty failed.
+    #[error(transparent)]
+    PagerDuty(#[from] PagerDutyError),
+    /// Some Slack messages were not delivered (the others were, and are recorded).
+    #[error("{} of {} Slack messages not delivered ({})", failed.len(), report.slack.len(), failed.join(", "))]
+    Undelivered {
+        /// `recipient: code` of each failure.
+        failed: Vec<String>,
+        /// What was done.
+        report: Box<Report>,
+    },
+}
+
+impl AlarmError {
+    /// Whether retrying the event cannot help (the message itself is wrong).
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, Self::Invalid(_))
+    }
+}
+
+/// The invocation failed for at least one record; Lambda will retry the event.
+#[derive(Debug, thiserror::Error)]
+#[error("{} of {total} records failed: {}", failures.len(), failures.iter().map(|(id, e)| format!("{id}: {e}")).collect::<Vec<_>>().join("; "))]
+pub struct InvocationError {
+    /// Records in the event.
+    pub total: usize,
+    /// Each failed record's event id and error.
+    pub failures: Vec<(String, AlarmError)>,
+}
+
+impl Incoming {
+    /// Handles an SNS event: every record, each on its own; fails if any failed.
+    pub async fn handle_sns(&self, event: &SnsEvent, deadline: Deadline) -> Result<Vec<Report>, InvocationError> {
+        let mut reports = Vec::new();
+        let mut failures = Vec::new();
+        for record in &event.records {
+            let published = record.sns.timestamp.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let delivery =
+                Delivery { event_id: &record.sns.message_id, published: Some(&published), body: &record.sns.message };
+            match self.handle(delivery, deadline).await {
+                Ok(report) => reports.push(report),
+                Err(error) => failures.push((record.sns.message_id.clone(), error)),
+            }
+        }
+        if failures.is_empty() { Ok(reports) } else { Err(InvocationError { total: event.records.len(), failures }) }
+    }
+
+    /// Handles one message.
+    pub async fn handle(&self, delivery: Delivery<'_>, deadline: Deadline) -> Result<Report, AlarmError> {
+        let message = parse_event(delivery.body.as_bytes(), delivery.event_id).map_err(|e| {
+            error!(sns_message_id = delivery.event_id, path = %e.path, reason = %e.reason, outcome = "rejected", "message rejected");
+            AlarmError::Invalid(e)
+        })?;
+        let plan = plan(&message, &self.defaults);
+        let (request_id, kind) = (plan.request_id.as_str(), plan.kind.as_str());
+        info!(sns_message_id = delivery.event_id, request_id, r#type = kind, "alarm received");
+        if plan.users_missing {
+            error!(
+                sns_message_id = delivery.event_id,
+                request_id,
+                r#type = kind,
+                "message has no users; using the default Slack channel and GitHub user"
+            );
+        }
+        let mut report = Report {
+            event_id: delivery.event_id.to_owned(),
+            plan: plan.clone(),
+            issue: None,
+            slack: Vec::new(),
+            incident: None,
+        };
+        if let Some(issue_plan) = &plan.issue {
+            let issue = self.issue(issue_plan, &plan, delivery, deadline).await?;
+            let suppressed = issue.action == IssueAction::Suppressed;
+            report.issue = Some(issue);
+            if suppressed {
+                return Ok(report);
+            }
+            if !plan.slack.is_empty() {
+                self.deliver(&message, delivery, &mut report, deadline).await?;
+            }
+        }
+        if let Some(incident) = &plan.incident {
+            let new = NewIncident {
+                title: incident.title.clone(),
+                details: incident.details.clone(),
+                incident_key: incident.incident_key.clone(),
+                service: incident.service.clone(),
+            };
+            let outcome = self.pagerduty.create_incident(&new, deadline).await.inspect_err(|e| {
+                error!(request_id, r#type = kind, service = %new.service, error = %e, retryable = e.is_retryable(), outcome = "incident failed", "PagerDuty incident not created");
+            })?;
+            match &outcome {
+                IncidentOutcome::Created { id, .. } => {
+                    info!(request_id, r#type = kind, service = %new.service, incident = %id, outcome = "incident created", "PagerDuty incident created")
+                }
+                IncidentOutcome::AlreadyOpen => {
+                    info!(request_id, r#type = kind, service = %new.service, outcome = "incident already open", "PagerDuty incident already open for this key")
+                }
+            }
+            report.incident = Some(IncidentReport { incident: new, outcome });
+        }
+        Ok(report)
+    }
+
+    /// Looks the title up and creates, resumes, reuses or suppresses.
+    async fn issue(
+        &self,
+        issue: &IssuePlan,
+        plan: &Plan,
+        delivery: Delivery<'_>,
+        deadline: Deadline,
+    ) -> Result<IssueReport, AlarmError> {
+        let (request_id, kind) = (plan.request_id.as_str(), plan.kind.as_str());
+        let own = record::event_marker(delivery.event_id);
+        let lookup = self.github.find_duplicate(&issue.repo, &issue.title, issue.dedup, Some(&own), deadline).await.inspect_err(|e| {
+            error!(request_id, r#type = kind, repo = %issue.repo, error = %e, retryable = e.is_retryable(), "issue lookup failed");
+        })?;
+        if !lookup.complete {
+            warn!(request_id, repo = %issue.repo, "dedup lookup was incomplete (search unavailable); older duplicates may be missed");
+        }
+        let (found, action) = match lookup.found {
+            Some(found) if lookup.ours => (found, IssueAction::Resumed),
+            Some(found) if issue.on_duplicate == OnDuplicate::Reuse => (found, IssueAction::Reused),
+            Some(found) => (found, IssueAction::Suppressed),
+            None => {
+                let new = NewIssue {
+                    title: issue.title.clone(),
+                    body: record::body_with_marker(&issue.body, delivery.event_id, &plan.request_id),
+                    labels: issue.labels.clone(),
+                };
+                let created = self.github.create_issue(&issue.repo, &new, deadline).await.inspect_err(|e| {
+                    error!(request_id, r#type = kind, repo = %issue.repo, error = %e, retryable = e.is_retryable(), "issue not created");
+                })?;
+                (created, IssueAction::Created)
+            }
+        };
+        let outcome = match action {
+            IssueAction::Created => "issue created",
+            IssueAction::Resumed => "issue resumed",
+            IssueAction::Reused => "issue reused",
+            IssueAction::Suppressed => "duplicate suppressed",
+        };
+        info!(request_id, r#type = kind, repo = %issue.repo, issue = found.number, state = %found.state, outcome, "audit issue");
+        Ok(IssueReport { repo: issue.repo.clone(), issue: found, action })
+    }
+
+    /// Sends the plan's Slack messages not yet sent for this event, records what went out on the
+    /// issue, and reports failures after telling the default channel.
+    async fn deliver(
+        &self,
+        message: &Message,
+        delivery: Delivery<'_>,
+        report: &mut Report,
+        deadline: Deadline,
+    ) -> Result<(), AlarmError> {
+        let Some(issue) = report.issue.clone() else { return Ok(()) };
+        let plan = &report.plan;
+        let request_id = &plan.request_id;
+        let already: BTreeSet<usize> = if issue.action == IssueAction::Created {
+            BTreeSet::new()
+        } else {
+            let comments = self.github.comments(&issue.repo, issue.issue.number, delivery.published, deadline).await?;
+            record::delivered(delivery.event_id, comments.iter().filter_map(|c| c.body.as_deref()))
+                .into_iter()
+                .collect()
+        };
+
+        // One sequential lane per conversation, lanes in parallel.
+        let mut lanes: Vec<(SlackChannel, Vec<usize>)> = Vec::new();
+        for (i, d) in plan.slack.iter().enumerate() {
+            match lanes.iter_mut().find(|(channel, _)| *channel == d.channel) {
+                Some((_, lane)) => lane.push(i),
+                None => lanes.push((d.channel.clone(), vec![i])),
+            }
+        }
+        let results: Vec<(usize, SlackResult)> = futures::stream::iter(lanes)
+            .map(|(channel, lane)| {
+                let already = &already;
+                let issue = &issue;
+                async move {
+                    let mut out = Vec::new();
+                    for i in lane {
+                        if already.contains(&i) {
+                            out.push((i, SlackResult::AlreadySent));
+                            continue;
+                        }
+                        let content = self.render(message, &plan.slack[i].content, issue);
+                        let result = match self.slack.post_message(&channel, &content, deadline).await {
+                            Ok(_) => SlackResult::Sent(content),
+                            Err(e) => SlackResult::Failed(e),
+                        };
+                        out.push((i, result));
+                    }
+                    out
+                }
+            })
+            .buffer_unordered(SLACK_CONCURRENCY)
+            .flat_map(futures::stream::iter)
+            .collect()
+            .await;
+        let mut results = results;
+        results.sort_by_key(|(i, _)| *i);
+
+        let mut sent = Vec::new();
+        let mut lines = Vec::new();
+        let mut failed = Vec::new();
+        for (i, result) in &results {
+            let d = &plan.slack[*i];
+            let what = content_kind(&d.content);
+            match result {
+                SlackResult::Sent(_) => {
+                    info!(request_id = %request_id, recipient = %d.recipient, channel = %d.channel, message = what, outcome = "sent", "slack message sent");
+                    sent.push(*i);
+                    lines.push(record::RecordLine {
+                        recipient: d.recipient.clone(),
+                        channel: d.channel.to_string(),
+                        what,
+                        failure: None,
+                    });
+                }
+                SlackResult::AlreadySent => {
+                    info!(request_id = %request_id, recipient = %d.recipient, channel = %d.channel, message = what, outcome = "already sent", "slack message sent by an earlier attempt");
+                }
+                SlackResult::Failed(e) => {
+                    error!(request_id = %request_id, recipient = %d.recipient, channel = %d.channel, message = what, code = e.code(), error = %e, outcome = "failed", "slack message not delivered");
+                    lines.push(record::RecordLine {
+                        recipient: d.recipient.clone(),
+                        channel: d.channel.to_string(),
+                        what,
+                        failure: Some(e.code().to_owned()),
+                    });
+                    failed.push((*i, e.clone()));
+                }
+            }
+        }
+        report.slack =
+            results.into_iter().map(|(i, result)| SlackReport { delivery: plan.slack[i].clone(), result }).collect();
+
+        if !lines.is_empty() {
+            let comment = record::delivery_comment(delivery.event_id, request_id, &sent, &lines);
+            if let Err(e) = self.github.comment(&issue.repo, issue.issue.number, &comment, deadline).await {
+                // Every alarm that could be delivered was; only the audit line is missing.
+                warn!(request_id = %request_id, issue = issue.issue.number, error = %e, "delivery record not written");
+            }
+        }
+        if failed.is_empty() {
+            return Ok(());
+        }
+        for (i, e) in &failed {
+            let d = &plan.slack[*i];
+            if d.channel != self.defaults.slack_channel {
+                let notice = blocks::delivery_error_notice(request_id, &d.recipient, e.code());
+                if let Err(notice_error) =
+                    self.slack.post_message(&self.defaults.slack_channel, &notice, deadline).await
+                {
+                    error!(request_id = %request_id, error = %notice_error, "error notice to the default channel not delivered");
+                }
+            }
+        }
+        let failed = failed.iter().map(|(i, e)| format!("{}: {}", plan.slack[*i].recipient, e.code())).collect();
+        Err(AlarmError::Undelivered { failed, report: Box::new(report.clone()) })
+    }
+
+    /// The Slack message for one planned delivery, now that the issue is known.
+    fn render(&self, message: &Message, content: &SlackContent, issue: &IssueReport) -> SlackMessage {
+        let (url, number) = (issue.issue.html_url.as_str(), issue.issue.number);
+        match content {
+            SlackContent::Prompt { prompt, intended_user } => {
+                let callback = Callback {
+                    repo: issue.repo.clone(),
+                    issue: number,
+                    request_id: message.request_id.clone(),
+                    user: intended_user.clone(),
+                    service: message.pagerduty_service.clone(),
+                    yes_response: prompt.yes_response.clone(),
+                    no_response: prompt.no_response.clone(),
+                };
+                blocks::self_service_prompt(prompt, url, number, &callback.encode())
+            }
+            SlackContent::PromptWithoutButtons(prompt) => blocks::prompt_without_buttons(prompt, url, number),
+            SlackContent::Text(text) => blocks::text_message(text),
+            SlackContent::MissingSlackId { user } => {
+                blocks::missing_slack_id_notice(&message.request_id, user.as_deref())
+            }
+        }
+    }
+}
+
+/// A word for the kind of Slack message, for logs and the delivery record.
+fn content_kind(content: &SlackContent) -> &'static str {
+    match content {
+        SlackContent::Prompt { .. } => "self-service prompt",
+        SlackContent::PromptWithoutButtons(_) => "self-service alarm (no buttons)",
+        SlackContent::Text(_) => "message",
+        SlackContent::MissingSlackId { .. } => "missing Slack ID notice",
+    }
+}

@@ -1,0 +1,5 @@
+//! The incoming handler, called directly, against the stateful fakes over real HTTP.
+
+mod failures;
+mod harness;
+mod routing;
