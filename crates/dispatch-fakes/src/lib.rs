@@ -5,12 +5,14 @@
 //! `dispatch sandbox` use the same fakes.
 
 mod github;
+mod kms;
 mod lambda;
 mod pagerduty;
 mod server;
 mod slack;
 
 pub use github::{FakeGitHub, FakeIssue, GitHubRoute};
+pub use kms::FakeKms;
 pub use lambda::{Invocation, LambdaRuntime};
 pub use pagerduty::{FakeIncident, FakePagerDuty};
 pub use server::{Fault, Recorded};

@@ -28,62 +28,24 @@ pub async fn catch_all(server: &MockServer) {
         .await;
 }
 
-/// A KMS double speaking the AWS JSON protocol: `TrentService.Decrypt` of a ciphertext that is
-/// base64 of `fake-kms:` + plaintext. Any other ciphertext gets `InvalidCiphertextException`.
-pub struct FakeKms;
-
-pub const FAKE_KMS_PREFIX: &str = "fake-kms:";
-
-/// The `secure:` form of `plaintext` for [`FakeKms`].
+/// The `secure:` form of `plaintext` for the fake KMS.
 pub fn secure(plaintext: &str) -> String {
-    use base64::Engine;
-    format!("secure:{}", base64::engine::general_purpose::STANDARD.encode(format!("{FAKE_KMS_PREFIX}{plaintext}")))
+    dispatch_fakes::FakeKms::encrypt(plaintext)
 }
 
-impl wiremock::Respond for FakeKms {
-    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
-        use base64::Engine;
-        let engine = base64::engine::general_purpose::STANDARD;
-        let target = request.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default();
-        if target != "TrentService.Decrypt" {
-            return ResponseTemplate::new(400)
-                .set_body_raw(r#"{"__type":"UnknownOperationException"}"#, "application/x-amz-json-1.1");
-        }
-        let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap_or_default();
-        let blob = body["CiphertextBlob"].as_str().and_then(|b| engine.decode(b).ok()).unwrap_or_default();
-        match String::from_utf8(blob).ok().and_then(|s| s.strip_prefix(FAKE_KMS_PREFIX).map(str::to_owned)) {
-            Some(plaintext) => ResponseTemplate::new(200).set_body_raw(
-                serde_json::json!({
-                    "KeyId": "arn:aws:kms:us-east-1:111122223333:key/test",
-                    "Plaintext": engine.encode(plaintext),
-                    "EncryptionAlgorithm": "SYMMETRIC_DEFAULT",
-                })
-                .to_string(),
-                "application/x-amz-json-1.1",
-            ),
-            None => ResponseTemplate::new(400).set_body_raw(
-                r#"{"__type":"InvalidCiphertextException","message":"The ciphertext is invalid."}"#,
-                "application/x-amz-json-1.1",
-            ),
-        }
-    }
+/// A fake KMS on loopback.
+pub async fn fake_kms() -> dispatch_fakes::FakeKms {
+    dispatch_fakes::FakeKms::start().await.unwrap()
 }
 
-/// Mounts [`FakeKms`] on a new server.
-pub async fn fake_kms() -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(wiremock::matchers::method("POST")).respond_with(FakeKms).mount(&server).await;
-    server
-}
-
-/// The real aws-sdk-kms client pointed at `server`, with static test credentials.
-pub fn kms_client(server: &MockServer) -> dispatch_core::kms::Kms {
+/// The real aws-sdk-kms client pointed at the fake, with static test credentials.
+pub fn kms_client(server: &dispatch_fakes::FakeKms) -> dispatch_core::kms::Kms {
     use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
     let config = aws_sdk_kms::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("AKIDTEST", "test-secret-access-key", None, None, "test"))
-        .endpoint_url(server.uri())
+        .endpoint_url(server.url())
         .build();
     dispatch_core::kms::Kms::new(aws_sdk_kms::Client::from_conf(config))
 }

@@ -10,9 +10,9 @@ async fn a_secure_value_is_decrypted_by_the_kms_client() {
     let ciphertext = secure("xoxb-decrypted-token");
     let plaintext = kms_client(&server).decrypt(ciphertext.strip_prefix("secure:").unwrap()).await.unwrap();
     assert_eq!(plaintext.expose_secret(), "xoxb-decrypted-token");
-    let request = &server.received_requests().await.unwrap()[0];
-    assert_eq!(request.headers.get("x-amz-target").unwrap(), "TrentService.Decrypt");
-    assert!(request.headers.get("authorization").unwrap().to_str().unwrap().starts_with("AWS4-HMAC-SHA256"));
+    let request = &server.requests()[0];
+    assert_eq!(request.header("x-amz-target"), Some("TrentService.Decrypt"));
+    assert!(request.header("authorization").unwrap().starts_with("AWS4-HMAC-SHA256"));
 }
 
 #[tokio::test]
@@ -28,7 +28,7 @@ async fn a_value_that_is_not_base64_is_refused_before_calling_kms() {
     let server = fake_kms().await;
     let error = kms_client(&server).decrypt("not base64!").await.unwrap_err();
     assert_eq!(error, "the value after secure: is not base64");
-    assert!(server.received_requests().await.unwrap().is_empty());
+    assert!(server.requests().is_empty());
 }
 
 /// The child half of the next test: runs in a separate process whose environment holds only the
@@ -45,11 +45,11 @@ async fn child_decrypts_through_the_standard_aws_environment() {
 #[tokio::test]
 async fn kms_endpoint_and_credentials_come_from_the_standard_aws_environment() {
     let server = fake_kms().await;
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
+    let output = tokio::process::Command::new(std::env::current_exe().unwrap())
         .args(["--exact", "kms::child_decrypts_through_the_standard_aws_environment", "--ignored", "--nocapture"])
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL_KMS", server.uri())
+        .env("AWS_ENDPOINT_URL_KMS", server.url())
         .env("AWS_REGION", "eu-west-1")
         .env("AWS_ACCESS_KEY_ID", "AKIDCHILD")
         .env("AWS_SECRET_ACCESS_KEY", "child-secret")
@@ -58,12 +58,13 @@ async fn kms_endpoint_and_credentials_come_from_the_standard_aws_environment() {
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .env("DISPATCH_TEST_CIPHERTEXT", secure("from-the-environment"))
         .output()
+        .await
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("1 passed"), "{stdout}");
-    let requests = server.received_requests().await.unwrap();
+    let requests = server.requests();
     assert_eq!(requests.len(), 1);
-    let auth = requests[0].headers.get("authorization").unwrap().to_str().unwrap();
+    let auth = requests[0].header("authorization").unwrap();
     assert!(auth.contains("Credential=AKIDCHILD/") && auth.contains("/eu-west-1/kms/"), "{auth}");
 }
