@@ -13,3 +13,4 @@ pub mod pagerduty;
 pub mod routing;
 pub mod slack;
 pub mod telemetry;
+pub mod triage;

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use super::SlackMessage;
-use crate::ids::{RequestId, SlackUserId};
+use crate::ids::RequestId;
 use crate::message::Prompt;
 
 /// `action_id` of the Yes button.
@@ -139,13 +139,14 @@ pub enum Outcome {
 }
 
 /// What replaces the prompt once answered: coloured title, the response text, who and when.
-pub fn answered(outcome: Outcome, response: &str, user: &SlackUserId, when: &str, issue_url: &str) -> Value {
+pub fn answered(outcome: Outcome, response: &str, user_id: &str, when: &str, issue_url: &str) -> Value {
     let (colour, title) = match outcome {
         Outcome::Acknowledged => (ACKNOWLEDGED_COLOUR, "Dispatch alert acknowledged"),
         Outcome::Escalated => (ESCALATED_COLOUR, "Dispatch alert escalated"),
         Outcome::AlreadyEscalated => (ESCALATED_COLOUR, "Dispatch alert already escalated"),
     };
-    let footer = format!("Answered by <@{}> at {} · <{issue_url}|GitHub issue>", user.as_str(), escape(when));
+    let user: String = user_id.chars().filter(char::is_ascii_alphanumeric).collect();
+    let footer = format!("Answered by <@{user}> at {} · <{issue_url}|GitHub issue>", escape(when));
     json!({
         "replace_original": true,
         "text": format!("{title}: {response}"),
@@ -226,12 +227,11 @@ mod tests {
 
     #[test]
     fn answered_prompts_are_green_or_red() {
-        let user = SlackUserId::parse("U1").unwrap();
-        let yes = answered(Outcome::Acknowledged, "Thanks", &user, "2026-11-27 10:00 UTC", "https://x/1");
+        let yes = answered(Outcome::Acknowledged, "Thanks", "U1", "2026-11-27 10:00 UTC", "https://x/1");
         assert_eq!(yes["attachments"][0]["color"], "#008E00");
         assert_eq!(yes["replace_original"], true);
         assert!(yes["text"].as_str().unwrap().starts_with("Dispatch alert acknowledged"));
-        let no = answered(Outcome::Escalated, "Paged", &user, "now", "https://x/1");
+        let no = answered(Outcome::Escalated, "Paged", "U1", "now", "https://x/1");
         assert_eq!(no["attachments"][0]["color"], "#CC0000");
         assert!(no["text"].as_str().unwrap().starts_with("Dispatch alert escalated"));
     }
