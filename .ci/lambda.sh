@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds both deployable zips with cargo-lambda and checks each holds a `bootstrap` executable.
+# CI builds for the host architecture (x86_64): this workplace cannot download the aarch64 standard
+# library; `cargo lambda build --release --arm64 --output-format zip` is the same command for arm64.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo lambda build --release --output-format zip --bin incoming --bin triage
+for function in incoming triage; do
+  zip="target/lambda/$function/bootstrap.zip"
+  test -s "$zip" || { echo "missing $zip" >&2; exit 1; }
+  python3 - "$zip" <<'PY'
+import sys, zipfile
+path = sys.argv[1]
+with zipfile.ZipFile(path) as z:
+    info = {i.filename: i for i in z.infolist()}
+    assert "bootstrap" in info, f"{path} has no bootstrap: {sorted(info)}"
+    mode = info["bootstrap"].external_attr >> 16
+    assert mode & 0o111, f"{path}: bootstrap is not executable ({oct(mode)})"
+    print(f"{path}: bootstrap, {info['bootstrap'].file_size} bytes unpacked, {sum(i.compress_size for i in z.infolist())} bytes zipped")
+PY
+done
