@@ -27,6 +27,8 @@ pub enum GitHubRoute {
     ListComments,
     /// `POST /repos/{o}/{r}/issues/{n}/comments`.
     Comment,
+    /// `DELETE /repos/{o}/{r}/issues/comments/{id}`.
+    DeleteComment,
 }
 
 /// An issue held by the fake.
@@ -46,6 +48,8 @@ pub struct FakeIssue {
     pub labels: Vec<String>,
     /// Comment bodies, oldest first.
     pub comments: Vec<String>,
+    /// Their ids (unique in the fake), in the same order.
+    pub comment_ids: Vec<u64>,
     /// Whether this is a pull request.
     pub pull_request: bool,
 }
@@ -54,6 +58,7 @@ pub struct FakeIssue {
 struct State {
     repos: HashMap<String, Vec<FakeIssue>>,
     faults: Faults<GitHubRoute>,
+    next_comment: u64,
 }
 
 /// The fake GitHub.
@@ -111,6 +116,7 @@ impl FakeGitHub {
             state_reason: None,
             labels: Vec::new(),
             comments: Vec::new(),
+            comment_ids: Vec::new(),
             pull_request: false,
         });
         number
@@ -171,6 +177,7 @@ fn route(request: &Incoming) -> Option<GitHubRoute> {
         (&Method::PATCH, ["repos", _, _, "issues", _]) => GitHubRoute::Update,
         (&Method::GET, ["repos", _, _, "issues", _, "comments"]) => GitHubRoute::ListComments,
         (&Method::POST, ["repos", _, _, "issues", _, "comments"]) => GitHubRoute::Comment,
+        (&Method::DELETE, ["repos", _, _, "issues", "comments", _]) => GitHubRoute::DeleteComment,
         _ => return None,
     })
 }
@@ -205,7 +212,20 @@ fn apply(state: &Mutex<State>, base: &str, route: GitHubRoute, s: &[&str], reque
         return search(&state, base, request);
     }
     let repo = format!("{}/{}", s[1], s[2]);
+    state.next_comment += 1;
+    let comment_id = state.next_comment;
     let issues = state.repos.entry(repo.clone()).or_default();
+    if route == GitHubRoute::DeleteComment {
+        let id: u64 = s[5].parse().unwrap_or_default();
+        for issue in issues.iter_mut() {
+            if let Some(at) = issue.comment_ids.iter().position(|c| *c == id) {
+                issue.comment_ids.remove(at);
+                issue.comments.remove(at);
+                return json(204, Value::Null);
+            }
+        }
+        return json(404, json!({ "message": "Not Found" }));
+    }
     let number = s.get(4).and_then(|n| n.parse::<u64>().ok());
     let find = |issues: &mut Vec<FakeIssue>| number.and_then(|n| issues.iter().position(|i| i.number == n));
     let body = request.json();
@@ -226,6 +246,7 @@ fn apply(state: &Mutex<State>, base: &str, route: GitHubRoute, s: &[&str], reque
                     .map(|l| l.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
                     .unwrap_or_default(),
                 comments: Vec::new(),
+                comment_ids: Vec::new(),
                 pull_request: false,
             };
             let value = issue_json(base, &repo, &issue);
@@ -246,11 +267,12 @@ fn apply(state: &Mutex<State>, base: &str, route: GitHubRoute, s: &[&str], reque
         }
         GitHubRoute::ListComments => {
             let Some(index) = find(issues) else { return json(404, json!({ "message": "Not Found" })) };
-            let comments: Vec<Value> = issues[index]
+            let issue = &issues[index];
+            let comments: Vec<Value> = issue
                 .comments
                 .iter()
-                .enumerate()
-                .map(|(i, c)| json!({ "id": i + 1, "html_url": format!("{base}/{repo}/issues/{}#issuecomment-{}", issues[index].number, i + 1), "body": c }))
+                .zip(&issue.comment_ids)
+                .map(|(c, id)| json!({ "id": id, "html_url": format!("{base}/{repo}/issues/{}#issuecomment-{id}", issue.number), "body": c }))
                 .collect();
             json(200, json!(comments))
         }
@@ -258,13 +280,14 @@ fn apply(state: &Mutex<State>, base: &str, route: GitHubRoute, s: &[&str], reque
             let Some(index) = find(issues) else { return json(404, json!({ "message": "Not Found" })) };
             let text = body["body"].as_str().unwrap_or_default().to_owned();
             issues[index].comments.push(text.clone());
-            let id = issues[index].comments.len();
+            issues[index].comment_ids.push(comment_id);
+            let id = comment_id;
             json(
                 201,
                 json!({ "id": id, "html_url": format!("{base}/{repo}/issues/{}#issuecomment-{id}", issues[index].number), "body": text }),
             )
         }
-        GitHubRoute::Search => unreachable!("handled above"),
+        GitHubRoute::Search | GitHubRoute::DeleteComment => unreachable!("handled above"),
     }
 }
 

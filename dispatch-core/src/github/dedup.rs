@@ -29,6 +29,10 @@ pub struct Lookup {
     /// Whether every issue that counts was examined. `false` only when search failed and the
     /// fallback listing stopped at its page limit.
     pub complete: bool,
+    /// The highest issue or pull request number in the repository when it was looked at: an
+    /// issue created next with a higher number than `newest + 1` means others were created in
+    /// between, possibly the same alarm concurrently.
+    pub newest: Option<u64>,
 }
 
 /// Exact-title matches seen so far, and which of them decides.
@@ -38,6 +42,7 @@ struct Matches<'a> {
     own_marker: Option<&'a str>,
     ours: Option<Issue>,
     counted: Option<Issue>,
+    newest: Option<u64>,
 }
 
 impl Matches<'_> {
@@ -63,8 +68,8 @@ impl Matches<'_> {
 
     fn lookup(self, complete: bool) -> Lookup {
         match (self.ours, self.counted) {
-            (Some(ours), _) => Lookup { found: Some(ours), ours: true, complete },
-            (None, counted) => Lookup { found: counted, ours: false, complete },
+            (Some(ours), _) => Lookup { found: Some(ours), ours: true, complete, newest: self.newest },
+            (None, counted) => Lookup { found: counted, ours: false, complete, newest: self.newest },
         }
     }
 }
@@ -82,12 +87,13 @@ impl GitHub {
         own_marker: Option<&str>,
         deadline: Deadline,
     ) -> Result<Lookup, GitHubError> {
-        let mut matches = Matches { title, dedup, own_marker, ours: None, counted: None };
+        let mut matches = Matches { title, dedup, own_marker, ours: None, counted: None, newest: None };
         let first = Self::target(&format!(
             "repos/{}/{}/issues?state=all&sort=created&direction=desc&per_page=100",
             repo.owner, repo.name
         ));
         let (issues, mut next) = self.list_page(&first, deadline).await?;
+        matches.newest = issues.iter().map(|i| i.number).max();
         matches.add(issues);
         if matches.decided() || next.is_none() {
             return Ok(matches.lookup(true));
@@ -113,6 +119,25 @@ impl GitHub {
             warn!(repo = %repo, pages = LIST_PAGE_LIMIT, "dedup listing stopped at its page limit; older issues were not examined");
         }
         Ok(matches.lookup(complete))
+    }
+
+    /// The earliest issue other than `number` with exactly `title` that counts under `dedup` and
+    /// was created before it, among the newest 100: when the same alarm was created concurrently,
+    /// the earliest issue wins and the others step aside.
+    pub async fn earlier_twin(
+        &self,
+        repo: &Repo,
+        title: &str,
+        dedup: Dedup,
+        number: u64,
+        deadline: Deadline,
+    ) -> Result<Option<Issue>, GitHubError> {
+        let recent = self.recent_issues(repo, "all", deadline).await?;
+        Ok(recent
+            .into_iter()
+            .filter(|i| i.title == title && i.number < number)
+            .filter(|i| dedup == Dedup::OpenAndClosed || i.is_open())
+            .min_by_key(|i| i.number))
     }
 
     /// The search API: issues (open or closed) whose title contains the words; the caller keeps

@@ -262,8 +262,19 @@ impl GitHub {
 
     /// Closes an issue as completed. Idempotent, so retried like a read.
     pub async fn close_issue(&self, repo: &Repo, number: u64, deadline: Deadline) -> Result<Issue, GitHubError> {
+        self.close_issue_as(repo, number, "completed", deadline).await
+    }
+
+    /// Closes an issue with a `state_reason` (`completed` or `not_planned`).
+    pub async fn close_issue_as(
+        &self,
+        repo: &Repo,
+        number: u64,
+        reason: &str,
+        deadline: Deadline,
+    ) -> Result<Issue, GitHubError> {
         let url = Self::target(&format!("repos/{}/{}/issues/{number}", repo.owner, repo.name));
-        let body = json!({ "state": "closed", "state_reason": "completed" });
+        let body = json!({ "state": "closed", "state_reason": reason });
         parse(&self.call(Method::PATCH, &url, Some(&body), deadline, Retry::Safe).await?)
     }
 
@@ -278,6 +289,15 @@ impl GitHub {
         let url = Self::target(&format!("repos/{}/{}/issues/{number}/comments", repo.owner, repo.name));
         let body = json!({ "body": text });
         parse(&self.call(Method::POST, &url, Some(&body), deadline, Retry::RateLimitOnly).await?)
+    }
+
+    /// Deletes a comment. Idempotent: a comment already gone counts as deleted.
+    pub async fn delete_comment(&self, repo: &Repo, id: u64, deadline: Deadline) -> Result<(), GitHubError> {
+        let url = Self::target(&format!("repos/{}/{}/issues/comments/{id}", repo.owner, repo.name));
+        match self.call(Method::DELETE, &url, None, deadline, Retry::Safe).await {
+            Ok(_) | Err(GitHubError::NotFound(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// The comments of an issue, oldest first: the first 100, or the first 100 updated at or
@@ -329,7 +349,8 @@ impl GitHub {
                 Method::GET => self.crab._get(uri).await,
                 Method::POST => self.crab._post(uri, body).await,
                 Method::PATCH => self.crab._patch(uri, body).await,
-                _ => unreachable!("only GET, POST and PATCH are used"),
+                Method::DELETE => self.crab._delete(uri, body).await,
+                _ => unreachable!("only GET, POST, PATCH and DELETE are used"),
             }
             .map_err(|e| GitHubError::Transient(transport_reason(&e)))?;
             let (parts, body) = response.into_parts();

@@ -277,7 +277,13 @@ impl Incoming {
             warn!(request_id, repo = %issue.repo, "dedup lookup was incomplete (search unavailable); older duplicates may be missed");
         }
         let (found, action) = match lookup.found {
-            Some(found) if lookup.ours => (found, IssueAction::Resumed),
+            // An earlier attempt of this event created the issue; if it lost a race with the same
+            // alarm and failed before stepping aside, step aside now.
+            Some(found) if lookup.ours => match self.step_aside(issue, &found, true, plan, deadline).await? {
+                Some(earlier) if issue.on_duplicate == OnDuplicate::Reuse => (earlier, IssueAction::Reused),
+                Some(earlier) => (earlier, IssueAction::Suppressed),
+                None => (found, IssueAction::Resumed),
+            },
             Some(found) if issue.on_duplicate == OnDuplicate::Reuse => (found, IssueAction::Reused),
             Some(found) => (found, IssueAction::Suppressed),
             None => {
@@ -289,7 +295,13 @@ impl Incoming {
                 let created = self.github.create_issue(&issue.repo, &new, deadline).await.inspect_err(|e| {
                     error!(request_id, r#type = kind, repo = %issue.repo, error = %e, retryable = e.is_retryable(), "issue not created");
                 })?;
-                (created, IssueAction::Created)
+                // Others were created between the lookup and this create: maybe the same alarm.
+                let crowded = created.number > lookup.newest.unwrap_or(0) + 1;
+                match self.step_aside(issue, &created, crowded, plan, deadline).await? {
+                    Some(earlier) if issue.on_duplicate == OnDuplicate::Reuse => (earlier, IssueAction::Reused),
+                    Some(earlier) => (earlier, IssueAction::Suppressed),
+                    None => (created, IssueAction::Created),
+                }
             }
         };
         let outcome = match action {
@@ -300,6 +312,39 @@ impl Incoming {
         };
         info!(request_id, r#type = kind, repo = %issue.repo, issue = found.number, state = %found.state, outcome, "audit issue");
         Ok(IssueReport { repo: issue.repo.clone(), issue: found, action })
+    }
+
+    /// Resolves a race with the same alarm arriving concurrently: GitHub cannot create an issue
+    /// only if absent, so when issues were created between the lookup and this create, an earlier
+    /// issue with the same title wins; this one is closed as a duplicate of it and `Some(earlier)`
+    /// is returned. Called with `check` only when the issue numbers show that others were created
+    /// meanwhile (or on a retry), so the usual alarm pays no extra request.
+    async fn step_aside(
+        &self,
+        issue: &IssuePlan,
+        created: &Issue,
+        check: bool,
+        plan: &Plan,
+        deadline: Deadline,
+    ) -> Result<Option<Issue>, AlarmError> {
+        if !check {
+            return Ok(None);
+        }
+        let Some(earlier) =
+            self.github.earlier_twin(&issue.repo, &issue.title, issue.dedup, created.number, deadline).await?
+        else {
+            return Ok(None);
+        };
+        if created.is_open() {
+            let note = format!(
+                "Duplicate of #{}: the same alarm arrived more than once at the same time (request `{}`).",
+                earlier.number, plan.request_id
+            );
+            self.github.comment(&issue.repo, created.number, &note, deadline).await?;
+            self.github.close_issue_as(&issue.repo, created.number, "not_planned", deadline).await?;
+        }
+        info!(request_id = %plan.request_id, repo = %issue.repo, issue = created.number, earlier = earlier.number, outcome = "concurrent duplicate closed", "the same alarm was created concurrently; the earlier issue wins");
+        Ok(Some(earlier))
     }
 
     /// Sends the plan's Slack messages not yet sent for this event, records what went out on the

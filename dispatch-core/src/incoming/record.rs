@@ -95,7 +95,7 @@ mod tests {
     #[test]
     fn the_marker_names_event_and_request_and_cannot_be_closed_early() {
         assert_eq!(issue_marker("95df01b4-ee98", &id()), "<!-- dispatch:event=95df01b4-ee98 request=ss-1 -->");
-        assert_eq!(issue_marker("x-->y <b>", &id()), "<!-- dispatch:event=x--y request=ss-1 -->");
+        assert_eq!(issue_marker("x-->y <b>", &id()), "<!-- dispatch:event=x--yb request=ss-1 -->");
         assert!(
             body_with_marker("Body \n\n @alice", "e1", &id())
                 .starts_with("Body \n\n @alice\n\n<!-- dispatch:event=e1 ")

@@ -168,13 +168,25 @@ impl Triage {
             ));
         }
         let when = now.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+        // Claim the answer before acting, so that of two clicks racing (a double click, two
+        // Lambda instances) exactly one acts: the earliest claim on the issue wins.
+        let claim = match self.claim(&alarm, click, &when, deadline).await {
+            Ok(Claim::Won(id)) => id,
+            Ok(Claim::Lost { answer, user }) => {
+                info!(request_id = %alarm.request_id, user = %click.user.id, outcome = "already answered", "concurrent second click ignored");
+                return blocks::ephemeral(&format!(
+                    "This alarm (dispatch {}) was already answered {answer} by <@{user}>. Nothing was changed.",
+                    alarm.request_id
+                ));
+            }
+            Err(e) => return self.failed(&alarm, click.answer, &Failure::GitHub(e)),
+        };
         match click.answer {
             Answer::Yes => {
                 if let Err(e) = self.github.close_issue(&alarm.repo, alarm.number, deadline).await {
+                    self.withdraw(&alarm, claim, deadline).await;
                     return self.failed(&alarm, Answer::Yes, &Failure::GitHub(e));
                 }
-                let note = "Closed: the alarm was expected.";
-                self.record(&alarm, click, &when, note, deadline).await;
                 info!(request_id = %alarm.request_id, repo = %alarm.repo, issue = alarm.number, user = %click.user.id, outcome = "acknowledged", "issue closed");
                 let response = alarm.yes_response.as_deref().unwrap_or(DEFAULT_YES);
                 blocks::answered(Outcome::Acknowledged, response, &click.user.id, &when, &issue.html_url)
@@ -183,13 +195,16 @@ impl Triage {
                 let incident = self.incident(&alarm, click, &issue);
                 let outcome = match self.pagerduty.create_incident(&incident, deadline).await {
                     Ok(outcome) => outcome,
-                    Err(e) => return self.failed(&alarm, Answer::No, &Failure::PagerDuty(e)),
+                    Err(e) => {
+                        self.withdraw(&alarm, claim, deadline).await;
+                        return self.failed(&alarm, Answer::No, &Failure::PagerDuty(e));
+                    }
                 };
                 let (note, shown) = match &outcome {
                     IncidentOutcome::Created { id, html_url } => (
                         format!(
-                            "Escalated to PagerDuty incident {id}{}.",
-                            html_url.as_deref().map(|u| format!(" ({u})")).unwrap_or_default()
+                            "PagerDuty incident {id} opened{}.",
+                            html_url.as_deref().map(|u| format!(": {u}")).unwrap_or_default()
                         ),
                         Outcome::Escalated,
                     ),
@@ -198,11 +213,58 @@ impl Triage {
                         Outcome::AlreadyEscalated,
                     ),
                 };
-                self.record(&alarm, click, &when, &note, deadline).await;
+                if let Err(e) = self.github.comment(&alarm.repo, alarm.number, &note, grace(deadline)).await {
+                    error!(request_id = %alarm.request_id, issue = alarm.number, error = %e, "incident opened but not recorded on the issue");
+                }
                 info!(request_id = %alarm.request_id, repo = %alarm.repo, issue = alarm.number, user = %click.user.id, service = %incident.service, outcome = "escalated", "incident opened");
                 let response = alarm.no_response.as_deref().unwrap_or(DEFAULT_NO);
                 blocks::answered(shown, response, &click.user.id, &when, &issue.html_url)
             }
+        }
+    }
+
+    /// Records the answer on the issue (who, when, what, and a marker), then checks that no other
+    /// click claimed this alarm first; a losing claim is withdrawn.
+    async fn claim(&self, alarm: &Alarm, click: &Click, when: &str, deadline: Deadline) -> Result<Claim, GitHubError> {
+        let action = match click.answer {
+            Answer::Yes => "Closing the issue: the alarm was expected.",
+            Answer::No => "Escalating to PagerDuty.",
+        };
+        let text = format!(
+            "Slack user **{}** (`{}`) answered **{}** at {when}. {action}\n\n{ANSWER_MARKER}request={} answer={} user={} -->",
+            click.user.name.replace(['*', '`', '<', '>', '@', '\\'], ""),
+            click.user.id.replace(['`', '<', '>'], ""),
+            click.answer.as_str(),
+            alarm.request_id,
+            click.answer.as_str(),
+            click.user.id.chars().filter(char::is_ascii_alphanumeric).collect::<String>(),
+        );
+        let mine = self.github.comment(&alarm.repo, alarm.number, &text, deadline).await?;
+        let comments = match self.github.comments(&alarm.repo, alarm.number, None, deadline).await {
+            Ok(comments) => comments,
+            // Cannot tell whether another click came first: act, as a lone click would.
+            Err(e) => {
+                warn!(request_id = %alarm.request_id, error = %e, "could not check for a concurrent click");
+                return Ok(Claim::Won(mine.id));
+            }
+        };
+        let first = comments
+            .iter()
+            .filter_map(|c| previous_answer(c.body.as_deref()?, &alarm.request_id).map(|answer| (c.id, answer)))
+            .min_by_key(|(id, _)| *id);
+        match first {
+            Some((id, (answer, user))) if id < mine.id => {
+                self.withdraw(alarm, mine.id, deadline).await;
+                Ok(Claim::Lost { answer, user })
+            }
+            _ => Ok(Claim::Won(mine.id)),
+        }
+    }
+
+    /// Removes a claim whose action failed or lost, so that the alarm can still be answered.
+    async fn withdraw(&self, alarm: &Alarm, comment: u64, deadline: Deadline) {
+        if let Err(e) = self.github.delete_comment(&alarm.repo, comment, grace(deadline)).await {
+            error!(request_id = %alarm.request_id, issue = alarm.number, comment, error = %e, "answer comment could not be withdrawn");
         }
     }
 
@@ -243,23 +305,6 @@ impl Triage {
         }
     }
 
-    /// Comments the answer on the issue: who, when, what, and a marker that stops a second click.
-    async fn record(&self, alarm: &Alarm, click: &Click, when: &str, note: &str, deadline: Deadline) {
-        let text = format!(
-            "Slack user **{}** (`{}`) answered **{}** at {when}. {note}\n\n{ANSWER_MARKER}request={} answer={} user={} -->",
-            click.user.name.replace(['*', '`', '<', '>', '@'], ""),
-            click.user.id.replace(['`', '<', '>'], ""),
-            click.answer.as_str(),
-            alarm.request_id,
-            click.answer.as_str(),
-            click.user.id.chars().filter(char::is_ascii_alphanumeric).collect::<String>(),
-        );
-        let remaining = Deadline::after(deadline.remaining().max(Duration::from_millis(500)));
-        if let Err(e) = self.github.comment(&alarm.repo, alarm.number, &text, remaining).await {
-            error!(request_id = %alarm.request_id, repo = %alarm.repo, issue = alarm.number, error = %e, "the answer was acted on but not recorded on the issue");
-        }
-    }
-
     /// Logs a failure and returns the plain sentence the user sees (DESIGN.md §4.6).
     fn failed(&self, alarm: &Alarm, answer: Answer, failure: &Failure) -> Value {
         error!(request_id = %alarm.request_id, repo = %alarm.repo, issue = alarm.number, answer = answer.as_str(), error = %failure, outcome = "failed", "click not acted on");
@@ -281,6 +326,25 @@ impl Triage {
         };
         blocks::ephemeral(&text)
     }
+}
+
+/// Whether this click's answer is the one that counts.
+#[derive(Debug)]
+enum Claim {
+    /// It is: the id of its comment.
+    Won(u64),
+    /// Another click answered first.
+    Lost {
+        /// Its answer.
+        answer: String,
+        /// Its Slack user id.
+        user: String,
+    },
+}
+
+/// At least half a second, so that recording an action already taken is not skipped for lack of time.
+fn grace(deadline: Deadline) -> Deadline {
+    Deadline::after(deadline.remaining().max(Duration::from_millis(500)))
 }
 
 /// What a click acts on.

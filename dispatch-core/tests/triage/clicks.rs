@@ -49,9 +49,9 @@ async fn no_opens_the_incident_of_the_spec_and_records_it_on_the_issue() {
 
     let issue = h.issue(1);
     assert_eq!(issue.state, "open");
-    assert!(
-        issue.comments.last().unwrap().contains("answered **no**") && issue.comments.last().unwrap().contains("Q00001")
-    );
+    let n = issue.comments.len();
+    assert!(issue.comments[n - 2].contains("answered **no**"), "{:?}", issue.comments);
+    assert!(issue.comments[n - 1].starts_with("PagerDuty incident Q00001 opened"), "{:?}", issue.comments);
     let replaced = &h.responses()[0];
     assert_eq!(replaced["attachments"][0]["color"], "#CC0000");
     assert_eq!(replaced["text"], "Dispatch alert escalated: The security team has been paged and will contact you.");
@@ -108,14 +108,45 @@ async fn a_second_click_changes_nothing_and_says_so() {
 async fn an_incident_already_open_for_the_alarm_is_reported_not_failed() {
     let h = harness().await;
     let value = h.alarm(&json(SELF_SERVICE)).await;
+    // The on-call team already opened an incident with the alarm's key (say, from another alarm).
+    let http = dispatch_core::http::client(Duration::from_secs(1)).unwrap();
+    let pagerduty = dispatch_core::pagerduty::PagerDuty::new(
+        http,
+        &url::Url::parse(&h.fakes.pagerduty.url()).unwrap(),
+        secrecy::SecretString::from("pd-test".to_owned()),
+        "oncall@example.com".into(),
+        dispatch_core::deadline::RetryPolicy::default(),
+    );
+    let existing = dispatch_core::pagerduty::NewIncident {
+        title: "opened by hand".into(),
+        details: None,
+        incident_key: "ss-2fa-disabled-0001".into(),
+        service: dispatch_core::ids::ServiceId::parse("PDEFAULT").unwrap(),
+    };
+    pagerduty
+        .create_incident(&existing, dispatch_core::deadline::Deadline::after(Duration::from_secs(5)))
+        .await
+        .unwrap();
     h.click(&value, "dispatch_no", "U012ABCDEF").await;
-    // The answer was not recorded (say GitHub failed right after paging): the next No finds the incident open.
-    let h2_value = value.clone();
-    h.fakes.github.fail(GitHubRoute::ListComments, Fault::Status(404), 1);
-    h.click(&h2_value, "dispatch_no", "U012ABCDEF").await;
     assert_eq!(h.fakes.pagerduty.incidents().len(), 1);
-    let second = &h.responses()[1];
-    assert!(second["text"].as_str().unwrap().starts_with("Dispatch alert already escalated"), "{second}");
+    let told = &h.responses()[0];
+    assert!(told["text"].as_str().unwrap().starts_with("Dispatch alert already escalated"), "{told}");
+    assert_eq!(h.issue(1).comments.last().unwrap(), "An open PagerDuty incident for this alarm already existed.");
+}
+
+#[tokio::test]
+async fn concurrent_clicks_on_one_alarm_act_once() {
+    let h = harness().await;
+    let value = h.alarm(&json(SELF_SERVICE)).await;
+    let clicks = (0..5).map(|_| h.click(&value, "dispatch_no", "U012ABCDEF"));
+    let responses = futures::future::join_all(clicks).await;
+    assert!(responses.iter().all(|r| r.status == 200));
+    assert_eq!(h.fakes.pagerduty.incidents().len(), 1);
+    let answers = h.issue(1).comments.iter().filter(|c| c.contains("answered **no**")).count();
+    assert_eq!(answers, 1, "one recorded answer: {:?}", h.issue(1).comments);
+    let told: Vec<String> = h.responses().iter().map(|r| r["text"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(told.iter().filter(|t| t.starts_with("Dispatch alert escalated")).count(), 1, "{told:?}");
+    assert_eq!(told.iter().filter(|t| t.contains("was already answered no")).count(), 4, "{told:?}");
 }
 
 #[tokio::test]
