@@ -1,0 +1,390 @@
+//! The CloudFormation template (`cloudformation/dispatch.yaml`) against what the binaries read
+//! (`dispatch_core::config::ALL_SETTINGS`): each function is given every setting it reads, from the
+//! parameter of the same name, and no other; secrets are `NoEcho`; the runtime, handler and code keys
+//! match what `cargo lambda build` writes; the outputs the original's users know exist; roles grant
+//! no wildcard action; and the set-up guide's deploy command names only parameters the template has.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use dispatch_core::config::ALL_SETTINGS;
+use serde_json::{Map, Value, json};
+
+const INCOMING: &str = "IncomingFunction";
+const TRIAGE: &str = "TriageFunction";
+
+/// Settings `incoming` does not read: the Slack request verification of `triage`.
+const NOT_READ_BY_INCOMING: &[&str] = &["SlackSigningSecret", "SlackVerificationToken"];
+/// Settings `triage` does not read: it tags nobody, posts to no channel, and answers through each
+/// click's `response_url`, which needs no bot token.
+const NOT_READ_BY_TRIAGE: &[&str] = &["GitHubDefaultUser", "SlackDefaultChannel", "SlackBotToken"];
+/// Variables a function may get besides the settings: the log filter.
+const OTHER_VARIABLES: &[&str] = &["RUST_LOG"];
+
+/// The settings holding a credential; they must never be shown by CloudFormation.
+const SECRETS: &[&str] = &[
+    "GitHubToken",
+    "GitHubAppPrivateKey",
+    "SlackBotToken",
+    "SlackSigningSecret",
+    "SlackVerificationToken",
+    "PagerDutyApiKey",
+];
+/// Settings the binaries treat as optional, so their parameters default to empty.
+const OPTIONAL: &[&str] = &[
+    "GitHubToken",
+    "GitHubAppId",
+    "GitHubAppPrivateKey",
+    "GitHubAppInstallationId",
+    "SlackSigningSecret",
+    "SlackVerificationToken",
+    "GitHubApiUrl",
+    "SlackApiUrl",
+    "PagerDutyApiUrl",
+];
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("dispatch-core is in the workspace").to_path_buf()
+}
+
+/// The template as JSON, with YAML's short forms (`!Ref X`, `!GetAtt A.B`, `!Sub …`) rewritten to
+/// the long forms (`{"Ref": "X"}`, `{"Fn::GetAtt": ["A", "B"]}`, `{"Fn::Sub": …}`).
+fn template() -> Value {
+    let path = repo_root().join("cloudformation/dispatch.yaml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let yaml: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()));
+    to_json(yaml)
+}
+
+fn to_json(yaml: serde_yaml_ng::Value) -> Value {
+    use serde_yaml_ng::Value as Y;
+    match yaml {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => serde_json::to_value(n).expect("a YAML number is a JSON number"),
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => Value::Array(items.into_iter().map(to_json).collect()),
+        Y::Mapping(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k.as_str().expect("template keys are strings").to_owned(), to_json(v)))
+                .collect(),
+        ),
+        Y::Tagged(tagged) => {
+            let name = tagged.tag.to_string().trim_start_matches('!').to_owned();
+            let value = to_json(tagged.value);
+            match (name.as_str(), value) {
+                ("Ref", value) => json!({ "Ref": value }),
+                ("GetAtt", Value::String(s)) => {
+                    let (resource, attribute) = s.split_once('.').expect("!GetAtt Resource.Attribute");
+                    json!({ "Fn::GetAtt": [resource, attribute] })
+                }
+                (other, value) => json!({ format!("Fn::{other}"): value }),
+            }
+        }
+    }
+}
+
+fn section<'a>(template: &'a Value, name: &str) -> &'a Map<String, Value> {
+    template[name].as_object().unwrap_or_else(|| panic!("the template has no {name} section"))
+}
+
+fn resource<'a>(template: &'a Value, logical_id: &str) -> &'a Value {
+    section(template, "Resources").get(logical_id).unwrap_or_else(|| panic!("no resource {logical_id}"))
+}
+
+fn resources_of_type<'a>(template: &'a Value, kind: &str) -> Vec<(&'a str, &'a Value)> {
+    section(template, "Resources").iter().filter(|(_, r)| r["Type"] == kind).map(|(id, r)| (id.as_str(), r)).collect()
+}
+
+fn environment(template: &Value, function: &str) -> BTreeMap<String, Value> {
+    let variables = &resource(template, function)["Properties"]["Environment"]["Variables"];
+    variables
+        .as_object()
+        .unwrap_or_else(|| panic!("{function} has no environment variables"))
+        .clone()
+        .into_iter()
+        .collect()
+}
+
+fn reads(not_read: &[&str]) -> Vec<&'static str> {
+    ALL_SETTINGS.iter().map(|s| s.name).filter(|name| !not_read.contains(name)).collect()
+}
+
+fn parameter<'a>(template: &'a Value, name: &str) -> &'a Value {
+    section(template, "Parameters").get(name).unwrap_or_else(|| panic!("no parameter {name}"))
+}
+
+fn is_ref_to(value: &Value, name: &str) -> bool {
+    value == &json!({ "Ref": name })
+}
+
+/// Problems with one function's environment: a setting it reads that is missing or not taken from
+/// the parameter of the same name, or a variable it does not read.
+fn environment_problems(template: &Value, function: &str, not_read: &[&str]) -> Vec<String> {
+    let env = environment(template, function);
+    let reads = reads(not_read);
+    let mut problems = Vec::new();
+    for name in &reads {
+        match env.get(*name) {
+            None => problems.push(format!("{function} is not given {name}")),
+            Some(value) if !is_ref_to(value, name) => {
+                problems.push(format!("{function}'s {name} is {value}, not a Ref to the parameter {name}"))
+            }
+            Some(_) if !section(template, "Parameters").contains_key(*name) => {
+                problems.push(format!("{function}'s {name} refers to a parameter the template does not declare"))
+            }
+            Some(_) => {}
+        }
+    }
+    for name in env.keys() {
+        if !reads.contains(&name.as_str()) && !OTHER_VARIABLES.contains(&name.as_str()) {
+            problems.push(format!("{function} is given {name}, which it does not read"));
+        }
+    }
+    problems
+}
+
+#[test]
+fn incoming_is_given_every_setting_it_reads_from_the_parameter_of_the_same_name_and_nothing_else() {
+    let problems = environment_problems(&template(), INCOMING, NOT_READ_BY_INCOMING);
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn triage_is_given_every_setting_it_reads_from_the_parameter_of_the_same_name_and_nothing_else() {
+    let problems = environment_problems(&template(), TRIAGE, NOT_READ_BY_TRIAGE);
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn the_lists_of_settings_a_function_does_not_read_name_real_settings() {
+    let names: BTreeSet<_> = ALL_SETTINGS.iter().map(|s| s.name).collect();
+    for name in NOT_READ_BY_INCOMING.iter().chain(NOT_READ_BY_TRIAGE).chain(SECRETS).chain(OPTIONAL) {
+        assert!(names.contains(name), "{name} is not in ALL_SETTINGS: renamed?");
+    }
+}
+
+#[test]
+fn every_secret_parameter_is_no_echo() {
+    let template = template();
+    let looks_secret = |name: &str| {
+        ["Token", "Secret", "PrivateKey", "ApiKey", "Password"].iter().any(|suffix| name.ends_with(suffix))
+    };
+    for (name, definition) in section(&template, "Parameters") {
+        if SECRETS.contains(&name.as_str()) || looks_secret(name) {
+            assert_eq!(definition["NoEcho"], json!(true), "secret parameter {name} is not NoEcho");
+        }
+    }
+    for name in SECRETS {
+        parameter(&template, name);
+    }
+}
+
+#[test]
+fn optional_settings_default_to_empty_and_required_ones_have_no_default() {
+    let template = template();
+    for setting in ALL_SETTINGS {
+        let definition = parameter(&template, setting.name);
+        if OPTIONAL.contains(&setting.name) {
+            assert_eq!(definition["Default"], json!(""), "optional {} should default to empty", setting.name);
+        } else {
+            assert!(definition.get("Default").is_none(), "required {} has a default", setting.name);
+        }
+    }
+}
+
+#[test]
+fn both_functions_run_the_cargo_lambda_bootstrap_on_provided_al2023_arm64_by_default() {
+    let template = template();
+    for (function, binary) in [(INCOMING, "incoming"), (TRIAGE, "triage")] {
+        let properties = &resource(&template, function)["Properties"];
+        assert_eq!(properties["Runtime"], "provided.al2023", "{function}");
+        assert_eq!(properties["Handler"], "bootstrap", "{function}");
+        assert_eq!(properties["Architectures"], json!([{ "Ref": "Architecture" }]), "{function}");
+        let key = properties["Code"]["S3Key"]["Fn::Sub"].as_str().unwrap_or_default();
+        assert_eq!(key, format!("${{CodeS3Prefix}}{binary}/bootstrap.zip"), "{function}'s S3 key");
+        assert!(is_ref_to(&properties["Code"]["S3Bucket"], "CodeS3Bucket"), "{function}'s S3 bucket");
+    }
+    let architecture = parameter(&template, "Architecture");
+    assert_eq!(architecture["Default"], "arm64");
+    assert_eq!(architecture["AllowedValues"], json!(["arm64", "x86_64"]));
+}
+
+#[test]
+fn the_outputs_named_in_the_originals_set_up_guide_exist() {
+    let template = template();
+    let outputs = section(&template, "Outputs");
+
+    let topic = &outputs.get("incomingSNSTopic").expect("output incomingSNSTopic")["Value"];
+    let topic_id = topic["Ref"].as_str().expect("incomingSNSTopic is a Ref to the topic");
+    assert_eq!(resource(&template, topic_id)["Type"], "AWS::SNS::Topic");
+    let subscribed = resources_of_type(&template, "AWS::SNS::Subscription").into_iter().any(|(_, s)| {
+        is_ref_to(&s["Properties"]["TopicArn"], topic_id)
+            && s["Properties"]["Protocol"] == "lambda"
+            && s["Properties"]["Endpoint"] == json!({ "Fn::GetAtt": [INCOMING, "Arn"] })
+    });
+    assert!(subscribed, "incoming is not subscribed to {topic_id}");
+
+    let endpoint = &outputs.get("triageWebhookAPIEndpoint").expect("output triageWebhookAPIEndpoint")["Value"];
+    let url_id = endpoint["Fn::GetAtt"][0].as_str().expect("triageWebhookAPIEndpoint is a GetAtt");
+    let url = resource(&template, url_id);
+    assert_eq!(url["Type"], "AWS::Lambda::Url");
+    assert_eq!(endpoint["Fn::GetAtt"][1], "FunctionUrl");
+    assert_eq!(url["Properties"]["TargetFunctionArn"], json!({ "Fn::GetAtt": [TRIAGE, "Arn"] }));
+}
+
+#[test]
+fn incoming_retries_twice_then_sends_the_event_to_a_queue_it_may_write_to() {
+    let template = template();
+    let configs: Vec<_> = resources_of_type(&template, "AWS::Lambda::EventInvokeConfig")
+        .into_iter()
+        .filter(|(_, c)| is_ref_to(&c["Properties"]["FunctionName"], INCOMING))
+        .collect();
+    let [(_, config)] = configs.as_slice() else { panic!("incoming needs one EventInvokeConfig, has {configs:?}") };
+    assert_eq!(config["Properties"]["MaximumRetryAttempts"], 2);
+    let destination = &config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"];
+    let queue = destination["Fn::GetAtt"][0].as_str().expect("the on-failure destination is a GetAtt of a queue");
+    assert_eq!(resource(&template, queue)["Type"], "AWS::SQS::Queue");
+
+    let role = resource(&template, INCOMING)["Properties"]["Role"]["Fn::GetAtt"][0].as_str().expect("a role");
+    let may_send = statements(resource(&template, role))
+        .iter()
+        .any(|s| actions(s) == ["sqs:SendMessage"] && s["Resource"] == *destination);
+    assert!(may_send, "{role} may not send to {queue}");
+}
+
+/// A role's policy statements, with `Fn::If` branches flattened.
+fn statements(role: &Value) -> Vec<Value> {
+    fn flatten(statement: &Value, out: &mut Vec<Value>) {
+        match statement.get("Fn::If").and_then(Value::as_array) {
+            Some(branches) => branches[1..].iter().for_each(|b| flatten(b, out)),
+            None if statement.get("Ref").is_some_and(|r| r == "AWS::NoValue") => {}
+            None => out.push(statement.clone()),
+        }
+    }
+    let mut out = Vec::new();
+    for policy in role["Properties"]["Policies"].as_array().into_iter().flatten() {
+        for statement in policy["PolicyDocument"]["Statement"].as_array().into_iter().flatten() {
+            flatten(statement, &mut out);
+        }
+    }
+    out
+}
+
+fn actions(statement: &Value) -> Vec<String> {
+    match &statement["Action"] {
+        Value::String(action) => vec![action.clone()],
+        Value::Array(list) => list.iter().map(|a| a.as_str().expect("actions are strings").to_owned()).collect(),
+        other => panic!("unexpected Action {other}"),
+    }
+}
+
+#[test]
+fn roles_grant_no_wildcard_and_decrypt_only_the_kms_key_parameter_when_it_is_set() {
+    let template = template();
+    let roles = resources_of_type(&template, "AWS::IAM::Role");
+    assert_eq!(roles.len(), 2, "one role per function");
+    for (id, role) in roles {
+        assert!(role["Properties"].get("ManagedPolicyArns").is_none(), "{id} has managed policies");
+        for statement in statements(role) {
+            assert_eq!(statement["Effect"], "Allow", "{id}: {statement}");
+            for action in actions(&statement) {
+                assert!(!action.contains('*'), "{id} allows the wildcard action {action}");
+            }
+            assert_ne!(statement["Resource"], "*", "{id} allows {statement} on every resource");
+            if actions(&statement).iter().any(|a| a.starts_with("kms:")) {
+                assert_eq!(actions(&statement), ["kms:Decrypt"], "{id}");
+                assert!(is_ref_to(&statement["Resource"], "KmsKey"), "{id} decrypts with {}", statement["Resource"]);
+            }
+        }
+        let raw = &role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
+        let kms_guarded = raw.as_array().into_iter().flatten().any(|s| s["Fn::If"][0] == "HasKmsKey");
+        assert!(kms_guarded, "{id}: kms:Decrypt is not conditional on KmsKey being set");
+    }
+    assert_eq!(
+        section(&template, "Conditions")["HasKmsKey"],
+        json!({ "Fn::Not": [{ "Fn::Equals": [{ "Ref": "KmsKey" }, ""] }] })
+    );
+}
+
+#[test]
+fn failures_of_either_function_and_a_non_empty_failure_queue_raise_an_alarm() {
+    let template = template();
+    let alarms = resources_of_type(&template, "AWS::CloudWatch::Alarm");
+    let watches = |namespace: &str, metric: &str, dimension: &Value| {
+        alarms.iter().any(|(_, a)| {
+            let p = &a["Properties"];
+            p["Namespace"] == namespace
+                && p["MetricName"] == metric
+                && p["Dimensions"][0]["Value"] == *dimension
+                && p["AlarmActions"].as_array().is_some_and(|actions| !actions.is_empty())
+        })
+    };
+    assert!(watches("AWS/Lambda", "Errors", &json!({ "Ref": INCOMING })), "no alarm on incoming's errors");
+    assert!(watches("AWS/Lambda", "Errors", &json!({ "Ref": TRIAGE })), "no alarm on triage's errors");
+    let queue = resources_of_type(&template, "AWS::SQS::Queue")[0].0;
+    let queue_name = json!({ "Fn::GetAtt": [queue, "QueueName"] });
+    assert!(watches("AWS/SQS", "ApproximateNumberOfMessagesVisible", &queue_name), "no alarm on the failure queue");
+    let emailed = resources_of_type(&template, "AWS::SNS::Subscription").iter().any(|(_, s)| {
+        s["Properties"]["Protocol"] == "email" && is_ref_to(&s["Properties"]["Endpoint"], "ServiceAlarmEmail")
+    });
+    assert!(emailed, "alarms are not emailed to ServiceAlarmEmail");
+}
+
+/// The `Name=` parameters of each `aws cloudformation deploy` command in `text`.
+fn deploy_commands(text: &str) -> Vec<Vec<String>> {
+    let mut commands = Vec::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if !line.trim_start().starts_with("aws cloudformation deploy") {
+            continue;
+        }
+        let mut command = line.to_owned();
+        let mut last = line;
+        while last.trim_end().ends_with('\\') {
+            let Some(next) = lines.next() else { break };
+            command.push(' ');
+            command.push_str(next);
+            last = next;
+        }
+        let overrides = command.split_once("--parameter-overrides").map(|(_, rest)| rest).unwrap_or_default();
+        let names = overrides
+            .split_whitespace()
+            .filter_map(|word| word.split_once('=').map(|(name, _)| name.to_owned()))
+            .filter(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric()))
+            .collect();
+        commands.push(names);
+    }
+    commands
+}
+
+#[test]
+fn the_set_up_guides_first_deploy_command_sets_every_required_parameter_and_no_unknown_one() {
+    let template = template();
+    let parameters = section(&template, "Parameters");
+    let guides: Vec<_> = ["docs/setup.md", "README.md"]
+        .iter()
+        .filter_map(|file| std::fs::read_to_string(repo_root().join(file)).ok().map(|text| (*file, text)))
+        .filter(|(_, text)| text.contains("aws cloudformation deploy"))
+        .collect();
+    assert!(!guides.is_empty(), "neither docs/setup.md nor README.md has an `aws cloudformation deploy` command");
+    for (file, text) in guides {
+        let commands = deploy_commands(&text);
+        for name in commands.iter().flatten() {
+            assert!(parameters.contains_key(name), "{file} sets {name}, which the template does not have");
+        }
+        let first: BTreeSet<_> = commands[0].iter().map(String::as_str).collect();
+        for (name, definition) in parameters {
+            if definition.get("Default").is_none() {
+                assert!(first.contains(name.as_str()), "{file}'s first deploy command does not set {name}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_deploy_command_reader_finds_continued_lines() {
+    let text = "x\naws cloudformation deploy \\\n  --stack-name d \\\n  --parameter-overrides \\\n    A=1 \\\n    Bc=\"$X\"\necho B=2\n";
+    assert_eq!(deploy_commands(text), [vec!["A".to_owned(), "Bc".to_owned()]]);
+}
