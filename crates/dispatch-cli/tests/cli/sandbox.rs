@@ -1,0 +1,157 @@
+//! `dispatch sandbox`: every example through the real handlers, checked against its plan.
+
+use serde_json::Value;
+
+use crate::helpers::*;
+
+#[test]
+fn every_example_runs_as_planned_and_the_sandbox_exits_zero() {
+    let run = dispatch(&["sandbox"]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    let out = &run.stdout;
+    let files = examples();
+    assert!(files.len() >= 6, "one example per type");
+    for path in &files {
+        let name = format!("━━ examples/{}", path.file_name().unwrap().to_str().unwrap());
+        assert!(out.contains(&name), "{name} missing\n{out}");
+        let message = example_json(path);
+        let kind = message["type"].as_str().unwrap();
+        let body = &message["body"];
+        for title in [&body["github"]["title"], &body["pagerduty"]["title"]].into_iter().filter_map(Value::as_str) {
+            assert!(out.contains(title), "{kind}: title {title:?} missing\n{out}");
+        }
+        if ["self-service", "broadcast", "nag"].contains(&kind) {
+            for user in message["users"].as_array().unwrap() {
+                let dm = format!(
+                    "direct message to {} ({})",
+                    user["slack"].as_str().unwrap(),
+                    user["slackId"].as_str().unwrap()
+                );
+                assert!(out.contains(&dm), "{kind}: {dm:?} missing\n{out}");
+            }
+        }
+        let section = sections(out).into_iter().find(|s| s.starts_with(name.trim_start_matches("━━ "))).unwrap();
+        assert!(section.contains("✓ as planned"), "{section}");
+        match kind {
+            "self-service" | "broadcast" | "nag" | "low-priority" => {
+                assert!(section.contains("issue acme/dispatch-alarms#") && section.contains(" opened"), "{section}")
+            }
+            _ => assert!(section.contains("PagerDuty  incident Q0000"), "{section}"),
+        }
+    }
+    assert!(out.contains("incident Q00002 opened on service PSECOPS"), "the message's service is paged\n{out}");
+    assert!(out.contains("alice clicks [ Yes, it was me ] (a signed Slack request to triage: 200 OK)"), "{out}");
+    assert!(out.contains("Dispatch alert acknowledged\n"), "{out}");
+    assert!(out.contains(&format!("━━ {} messages, all as planned", files.len())), "{out}");
+    assert!(out.contains("Only Yes was clicked: run again with --answer no"), "{out}");
+}
+
+#[test]
+fn yes_closes_the_issue_records_the_answer_and_replaces_the_prompt() {
+    let run = dispatch(&["sandbox", "--answer", "yes", "examples/self-service.json"]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    let out = &run.stdout;
+    for expected in [
+        "│ Two-factor authentication was just disabled on your GitHub account.",
+        "│ GitHub issue #1 (http://127.0.0.1:",
+        "│ Did you disable it yourself?",
+        "│ [ Yes, it was me ]  [ No, escalate ]",
+        "GitHub issue acme/dispatch-alarms#1 closed",
+        "│ Slack user alice (U012ABCDEF) answered yes at ",
+        "┃ Dispatch alert acknowledged",
+        "┃ Thanks! The alarm is closed. Please turn 2FA back on.",
+        "┃ Answered by @U012ABCDEF at ",
+        "✓ as planned: issue opened, 1 Slack message delivered, answered yes: issue closed",
+    ] {
+        assert!(out.contains(expected), "{expected:?} missing\n{out}");
+    }
+    assert!(out.contains("1 prompt answer, 0 PagerDuty incidents."), "a yes pages nobody\n{out}");
+}
+
+#[test]
+fn no_opens_an_incident_for_the_self_service_alarm_and_keeps_the_issue_open() {
+    let run = dispatch(&["sandbox", "--answer", "no", "examples/self-service.json"]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    let out = &run.stdout;
+    for expected in [
+        "alice clicks [ No, escalate ] (a signed Slack request to triage: 200 OK)",
+        "PagerDuty incident Q00001 opened on service PDEFAULT",
+        "dispatch ss-2fa-disabled-0001: user alice responded 'no' for self-service issue acme/dispatch-alarms/1",
+        "key: ss-2fa-disabled-0001",
+        "GitHub issue acme/dispatch-alarms#1 stays open",
+        "answered no at ",
+        "┃ Dispatch alert escalated",
+        "┃ The security team has been paged and will contact you.",
+        "answered no: incident Q00001 opened",
+        "Only No was clicked",
+    ] {
+        assert!(out.contains(expected), "{expected:?} missing\n{out}");
+    }
+}
+
+#[test]
+fn without_an_answer_the_first_prompt_gets_yes_and_the_next_no() {
+    let run = dispatch(&["sandbox", "examples/self-service.json", "examples/self-service.json"]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    let sections = sections(&run.stdout);
+    assert_eq!(sections.len(), 2);
+    assert!(sections[0].contains("clicks [ Yes, it was me ]") && sections[0].contains("#1 closed"), "{}", sections[0]);
+    // The first issue is closed, so the same alarm again is a new one (retrigger).
+    assert!(sections[1].contains("issue acme/dispatch-alarms#2 opened"), "{}", sections[1]);
+    assert!(sections[1].contains("clicks [ No, escalate ]") && sections[1].contains("incident Q00001 opened"));
+    assert!(!run.stdout.contains("Only"), "both paths were shown: no hint");
+}
+
+#[test]
+fn a_repeated_alarm_is_suppressed_by_the_dedup_rule_as_planned() {
+    let run = dispatch(&["sandbox", "examples/low-priority.json", "examples/low-priority.json"]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    let sections = sections(&run.stdout);
+    assert!(sections[1].contains("issue acme/dispatch-alarms#1 already exists (open)"), "{}", sections[1]);
+    assert!(sections[1].contains("✓ as planned: duplicate suppressed"), "{}", sections[1]);
+    assert!(run.stdout.contains("The fakes hold 1 GitHub issue, 0 Slack messages"), "{}", run.stdout);
+}
+
+#[test]
+fn an_invalid_message_is_reported_with_its_path_and_reason_and_fails_the_run() {
+    let bad = temp_file("no-prompt.json", NO_PROMPT);
+    let run = dispatch(&["sandbox", arg(&bad), "examples/low-priority.json"]);
+    assert_eq!(run.code, 1, "{}", run.both());
+    let out = &run.stdout;
+    assert!(out.contains("invalid message: body.slack.prompt: required for self-service"), "{out}");
+    assert!(out.contains("━━ 2 messages, 1 not as planned:"), "{out}");
+    assert!(out.contains("no-prompt.json: invalid message: body.slack.prompt"), "the summary names the file\n{out}");
+    assert!(sections(out)[1].contains("✓ as planned: issue opened"), "the other messages still run\n{out}");
+}
+
+#[test]
+fn a_file_that_is_not_json_or_missing_fails_the_run_with_the_reason() {
+    let garbage = temp_file("garbage.json", "not json");
+    let run = dispatch(&["sandbox", arg(&garbage), "does-not-exist.json"]);
+    assert_eq!(run.code, 1, "{}", run.both());
+    assert!(run.stdout.contains("invalid message: $: not valid JSON"), "{}", run.stdout);
+    assert!(run.stdout.contains("does-not-exist.json: cannot read: No such file"), "{}", run.stdout);
+}
+
+#[test]
+fn a_user_without_a_slack_id_gets_the_prompt_in_the_default_channel_without_buttons() {
+    let mut message = example_json(&example("self-service.json"));
+    message["users"] = serde_json::json!([{ "slack": "carol", "github": "carol" }]);
+    let file = temp_file("no-slack-id.json", &message.to_string());
+    let run = dispatch(&["sandbox", arg(&file)]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    let out = &run.stdout;
+    assert!(out.contains("Slack      default channel C0SECURITY, for carol (no Slack ID)"), "{out}");
+    assert!(out.contains("Slack      default channel C0SECURITY: notice that carol has no Slack ID"), "{out}");
+    assert!(out.contains("no buttons to click"), "{out}");
+    assert!(!out.contains("[ Yes, it was me ]"), "{out}");
+}
+
+#[test]
+fn without_arguments_the_repositorys_examples_are_found_from_any_directory() {
+    let mut command = command(&["sandbox"]);
+    command.current_dir(temp_dir("elsewhere"));
+    let run = run_with(command, "");
+    assert_eq!(run.code, 0, "{}", run.both());
+    assert!(run.stdout.contains("examples/self-service.json"), "{}", run.stdout);
+}
