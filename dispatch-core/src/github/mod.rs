@@ -309,13 +309,16 @@ impl GitHub {
         since: Option<&str>,
         deadline: Deadline,
     ) -> Result<Vec<Comment>, GitHubError> {
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
-        query.append_pair("per_page", "100");
-        if let Some(since) = since {
-            query.append_pair("since", since);
-        }
-        let url =
-            Self::target(&format!("repos/{}/{}/issues/{number}/comments?{}", repo.owner, repo.name, query.finish()));
+        // Built in a block: the serializer is not Send and must not live across an await.
+        let query = {
+            let mut query = url::form_urlencoded::Serializer::new(String::new());
+            query.append_pair("per_page", "100");
+            if let Some(since) = since {
+                query.append_pair("since", since);
+            }
+            query.finish()
+        };
+        let url = Self::target(&format!("repos/{}/{}/issues/{number}/comments?{query}", repo.owner, repo.name));
         parse(&self.call(Method::GET, &url, None, deadline, Retry::Safe).await?)
     }
 

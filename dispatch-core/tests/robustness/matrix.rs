@@ -1,0 +1,337 @@
+//! Every message type against every fault, replayed the way Lambda retries (the same event up to
+//! two more times): exactly one issue per alarm, one DM per reachable recipient, at most one
+//! incident per key, and an error result whenever something could not be delivered.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use dispatch_core::config::{Env, IncomingConfig};
+use dispatch_core::deadline::RetryPolicy;
+use dispatch_core::kms::Kms;
+use dispatch_fakes::{FakeKms, Fakes, Fault, GitHubRoute, SlackRoute};
+use serde_json::{Value, json};
+
+use crate::setup::*;
+
+#[derive(Debug, Clone)]
+enum Inject {
+    GitHub(GitHubRoute, Fault, usize),
+    Slack(SlackRoute, Fault, usize),
+    UnknownChannel(&'static str),
+    PagerDuty(Fault, usize),
+    OpenIncident,
+}
+
+struct Alarm {
+    name: &'static str,
+    message: Value,
+    title: Option<&'static str>,
+    recipients: Vec<&'static str>,
+    key: Option<&'static str>,
+}
+
+fn alarms() -> Vec<Alarm> {
+    let users = |ids: &[&str]| {
+        json!(ids.iter().map(|id| json!({ "slackId": id, "slack": id.to_lowercase() })).collect::<Vec<_>>())
+    };
+    vec![
+        Alarm {
+            name: "self-service",
+            message: json!({ "type": "self-service", "requestId": "m-ss", "users": users(&["U1"]),
+                "body": { "github": { "title": "m ss", "body": "b" },
+                          "slack": { "message": "m", "prompt": "p?", "actions": { "yes": "Yes", "no": "No" } } } }),
+            title: Some("m ss"),
+            recipients: vec!["U1"],
+            key: None,
+        },
+        Alarm {
+            name: "broadcast",
+            message: json!({ "type": "broadcast", "requestId": "m-bc", "users": users(&["U1", "U2", "U3"]),
+                "body": { "github": { "title": "m bc", "body": "b" }, "slack": { "message": "m" } } }),
+            title: Some("m bc"),
+            recipients: vec!["U1", "U2", "U3"],
+            key: None,
+        },
+        Alarm {
+            name: "nag",
+            message: json!({ "type": "nag", "requestId": "m-nag", "users": users(&["U1", "U2"]),
+                "body": { "github": { "title": "m nag", "body": "b" }, "slack": { "message": "m" } } }),
+            title: Some("m nag"),
+            recipients: vec!["U1", "U2"],
+            key: None,
+        },
+        Alarm {
+            name: "low-priority",
+            message: json!({ "type": "low-priority", "requestId": "m-lp", "body": { "github": { "title": "m lp", "body": "b" } } }),
+            title: Some("m lp"),
+            recipients: vec![],
+            key: None,
+        },
+        Alarm {
+            name: "high-priority",
+            message: json!({ "type": "high-priority", "requestId": "m-hp", "body": { "pagerduty": { "title": "m hp" } } }),
+            title: None,
+            recipients: vec![],
+            key: Some("m-hp"),
+        },
+        Alarm {
+            name: "fallback",
+            message: json!({ "type": "page-me", "body": { "github": { "title": "m fb" } } }),
+            title: None,
+            recipients: vec![],
+            key: None,
+        },
+    ]
+}
+
+fn faults() -> Vec<(&'static str, Inject)> {
+    // Longer than the matrix's request timeout (a second), so these are timeouts.
+    let hang = Duration::from_millis(1200);
+    use GitHubRoute::*;
+    vec![
+        ("none", Inject::GitHub(Get, Fault::Status(500), 0)),
+        ("github lookup 500", Inject::GitHub(List, Fault::Status(500), 3)),
+        ("github lookup timeout", Inject::GitHub(List, Fault::Hang(hang), 3)),
+        ("github lookup 429", Inject::GitHub(List, Fault::RateLimited { status: 429, retry_after: 1 }, 1)),
+        ("github search 500", Inject::GitHub(Search, Fault::Status(500), 3)),
+        ("github create 500", Inject::GitHub(Create, Fault::Status(500), 3)),
+        ("github create timeout", Inject::GitHub(Create, Fault::AppliedThenHang(hang), 1)),
+        ("github create 429", Inject::GitHub(Create, Fault::github_secondary_limit(1), 1)),
+        ("github comment 500", Inject::GitHub(Comment, Fault::Status(500), 3)),
+        ("github comment timeout", Inject::GitHub(Comment, Fault::AppliedThenHang(hang), 3)),
+        ("github comment 429", Inject::GitHub(Comment, Fault::RateLimited { status: 429, retry_after: 1 }, 1)),
+        ("slack 500", Inject::Slack(SlackRoute::PostMessage, Fault::Status(500), 3)),
+        ("slack timeout", Inject::Slack(SlackRoute::PostMessage, Fault::Hang(hang), 3)),
+        ("slack 429", Inject::Slack(SlackRoute::PostMessage, Fault::slack_rate_limited(1), 2)),
+        ("slack channel_not_found", Inject::UnknownChannel("U1")),
+        (
+            "slack ok:false ratelimited",
+            Inject::Slack(SlackRoute::PostMessage, Fault::SlackError("ratelimited".into()), 1),
+        ),
+        (
+            "slack ok:false other",
+            Inject::Slack(SlackRoute::PostMessageTo("U1".into()), Fault::SlackError("not_in_channel".into()), 1),
+        ),
+        ("pagerduty 500", Inject::PagerDuty(Fault::Status(500), 3)),
+        ("pagerduty 429", Inject::PagerDuty(Fault::RateLimited { status: 429, retry_after: 1 }, 1)),
+        ("pagerduty timeout", Inject::PagerDuty(Fault::AppliedThenHang(hang), 1)),
+        ("pagerduty 400", Inject::PagerDuty(Fault::Status(400), 100)),
+        ("pagerduty duplicate key", Inject::OpenIncident),
+    ]
+}
+
+#[derive(Debug, Default)]
+struct Row {
+    case: String,
+    runs: usize,
+    expected: usize,
+    delivered: usize,
+    lost: usize,
+    doubled: usize,
+    failed_as_expected: bool,
+}
+
+async fn run_case(alarm: Alarm, fault_name: &'static str, inject: Inject) -> Row {
+    let stack = stack_with(RetryPolicy { request_timeout: Duration::from_secs(1), ..policy() }, policy()).await;
+    stack.fakes.github.seed(REPO, 150);
+    let mut unreachable: Vec<&str> = Vec::new();
+    let mut undeliverable = false;
+    match &inject {
+        Inject::GitHub(route, fault, times) => stack.fakes.github.fail(*route, fault.clone(), *times),
+        Inject::Slack(route, fault, times) => stack.fakes.slack.fail(route.clone(), fault.clone(), *times),
+        Inject::UnknownChannel(channel) => {
+            stack.fakes.slack.unknown_channel(channel);
+            if alarm.recipients.contains(channel) {
+                unreachable.push(channel);
+                undeliverable = true;
+            }
+        }
+        Inject::PagerDuty(fault, times) => {
+            stack.fakes.pagerduty.fail(fault.clone(), *times);
+            undeliverable = *times > 10 && (alarm.key.is_some() || alarm.name == "fallback");
+        }
+        Inject::OpenIncident => {}
+    }
+    // The fallback's key is derived from the event: an open incident for it is made after the first run.
+    let event_id = format!("evt-{}-{}", alarm.name, fault_name.replace(' ', "-"));
+    if let (Inject::OpenIncident, Some(key)) = (&inject, alarm.key) {
+        let other = json!({ "type": "high-priority", "requestId": key, "body": { "pagerduty": { "title": "opened earlier" } } });
+        stack.run("evt-earlier", &other).await.unwrap();
+    }
+    let mut runs = 0;
+    let mut last = None;
+    for _ in 0..3 {
+        runs += 1;
+        let result = stack.run(&event_id, &alarm.message).await;
+        let ok = result.is_ok();
+        last = Some(result);
+        if ok {
+            break;
+        }
+    }
+    let last_ok = last.as_ref().is_some_and(Result::is_ok);
+
+    let mut row = Row { case: format!("{} × {fault_name}", alarm.name), runs, ..Row::default() };
+    let mut tally = |count: usize, expected: bool| {
+        if expected {
+            row.expected += 1;
+            match count {
+                0 => row.lost += 1,
+                1 => row.delivered += 1,
+                _ => row.doubled += 1,
+            }
+        } else if count > 1 {
+            row.doubled += 1;
+        }
+    };
+    if let Some(title) = alarm.title {
+        let issues = stack.fakes.github.issues(REPO).into_iter().filter(|i| i.title == title).count();
+        tally(issues, true);
+    }
+    for recipient in &alarm.recipients {
+        let dms = stack.fakes.slack.messages_to(recipient).len();
+        tally(dms, !unreachable.contains(recipient));
+        if unreachable.contains(recipient) {
+            assert_eq!(dms, 0);
+        }
+    }
+    let pages = alarm.key.is_some() || alarm.name == "fallback";
+    if pages {
+        let incidents = stack.fakes.pagerduty.incidents();
+        let count = match alarm.key {
+            Some(key) => incidents.iter().filter(|i| i.incident_key == key).count(),
+            None => incidents.len(),
+        };
+        tally(count, !undeliverable);
+    }
+    row.failed_as_expected = last_ok != undeliverable;
+    // Nothing shown to Slack users, nor any error, carries a secret.
+    let mut shown: Vec<String> =
+        stack.fakes.slack.messages().iter().map(|m| format!("{} {}", m.text, m.blocks)).collect();
+    shown.extend(stack.fakes.slack.responses().iter().map(|(_, r)| r.to_string()));
+    if let Some(Err(e)) = &last {
+        shown.push(format!("{e} {e:?}"));
+    }
+    for text in shown {
+        for secret in SECRETS {
+            assert!(!text.contains(secret), "{}: {text}", row.case);
+        }
+    }
+    row
+}
+
+/// Log lines captured across the whole matrix, to scan for secrets.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_fault_loses_or_doubles_an_alarm_and_undeliverable_ones_fail() {
+    let _heavy = exclusive().await;
+    let captured = Captured::default();
+    let subscriber =
+        tracing_subscriber::fmt().with_max_level(tracing::Level::DEBUG).with_writer(captured.clone()).json().finish();
+    let capturing = tracing::subscriber::set_global_default(subscriber).is_ok();
+    // A bounded number of cases at a time, so that no request times out for want of CPU: a
+    // timeout is only ever the fault under test.
+    let slots = Arc::new(tokio::sync::Semaphore::new(12));
+    let mut cases = Vec::new();
+    for (fault_name, inject) in faults() {
+        for alarm in alarms() {
+            let (slots, inject) = (slots.clone(), inject.clone());
+            cases.push(tokio::spawn(async move {
+                let _slot = slots.acquire_owned().await.unwrap();
+                run_case(alarm, fault_name, inject).await
+            }));
+        }
+    }
+    let mut rows = Vec::new();
+    for case in cases {
+        rows.push(case.await.unwrap());
+    }
+    rows.push(kms_failure_at_start_up().await);
+
+    println!(
+        "\n{:<52} {:>4} {:>9} {:>9} {:>5} {:>7}  result",
+        "case", "runs", "expected", "delivered", "lost", "doubled"
+    );
+    for row in &rows {
+        println!(
+            "{:<52} {:>4} {:>9} {:>9} {:>5} {:>7}  {}",
+            row.case,
+            row.runs,
+            row.expected,
+            row.delivered,
+            row.lost,
+            row.doubled,
+            if row.failed_as_expected { "ok" } else { "WRONG RESULT" }
+        );
+    }
+    let (lost, doubled): (usize, usize) = rows.iter().fold((0, 0), |(l, d), r| (l + r.lost, d + r.doubled));
+    let wrong = rows.iter().filter(|r| !r.failed_as_expected).count();
+    let delivered: usize = rows.iter().map(|r| r.delivered).sum();
+    println!(
+        "{} cases: {delivered} delivered, {lost} lost, {doubled} doubled, {wrong} with the wrong result",
+        rows.len()
+    );
+    if capturing {
+        let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+        assert!(logs.lines().count() > 1000, "the matrix's logs were captured");
+        for secret in SECRETS {
+            assert!(!logs.contains(secret), "a log line holds the secret {secret}");
+        }
+        println!("{} log lines scanned: no secret", logs.lines().count());
+    }
+    let bad: Vec<&str> =
+        rows.iter().filter(|r| r.lost + r.doubled > 0 || !r.failed_as_expected).map(|r| r.case.as_str()).collect();
+    assert!(bad.is_empty(), "cases that lost, doubled or hid a failure: {bad:?}");
+}
+
+/// A KMS that cannot decrypt stops the function at start-up on every attempt: nothing is sent, and
+/// the event goes to the failure queue.
+async fn kms_failure_at_start_up() -> Row {
+    let fakes = Fakes::start().await.unwrap();
+    let kms = FakeKms::start().await.unwrap();
+    let client = {
+        use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
+        let config = aws_sdk_kms::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("AKID", "secret", None, None, "test"))
+            .endpoint_url(kms.url())
+            .build();
+        Kms::new(aws_sdk_kms::Client::from_conf(config))
+    };
+    let mut env = vars(&fakes);
+    env.retain(|(k, _)| *k != "SlackBotToken");
+    env.push(("SlackBotToken", "secure:bm90LWZyb20ta21z".into()));
+    let mut failures = 0;
+    for _ in 0..3 {
+        if IncomingConfig::load(&Env::new(env.clone()), Some(&client)).await.is_err() {
+            failures += 1;
+        }
+    }
+    let sent = fakes.github.requests().len() + fakes.slack.requests().len() + fakes.pagerduty.requests().len();
+    Row {
+        case: "any type × kms failure at start-up".into(),
+        runs: 3,
+        failed_as_expected: failures == 3 && sent == 0,
+        ..Row::default()
+    }
+}

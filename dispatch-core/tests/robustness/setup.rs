@@ -1,0 +1,78 @@
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use dispatch_core::config::{Env, IncomingConfig, TriageConfig};
+use dispatch_core::deadline::{Deadline, RetryPolicy};
+use dispatch_core::incoming::{AlarmError, Delivery, Incoming, Report};
+use dispatch_core::triage::Triage;
+use dispatch_fakes::Fakes;
+use serde_json::Value;
+
+pub const REPO: &str = "acme/dispatch-alarms";
+pub const SIGNING_SECRET: &str = "robustness-signing-secret";
+pub const SECRETS: [&str; 4] = ["ghp-robust-secret-1", "xoxb-robust-secret-2", "pd-robust-secret-3", SIGNING_SECRET];
+
+pub fn policy() -> RetryPolicy {
+    RetryPolicy { attempts: 3, backoff: Duration::from_millis(10), request_timeout: Duration::from_millis(300) }
+}
+
+pub fn vars(fakes: &Fakes) -> Vec<(&'static str, String)> {
+    let mut vars: Vec<(&'static str, String)> = vec![
+        ("GitHubOwner", "acme".into()),
+        ("GitHubRepo", "dispatch-alarms".into()),
+        ("GitHubToken", SECRETS[0].into()),
+        ("GitHubDefaultUser", "acme/security".into()),
+        ("SlackBotToken", SECRETS[1].into()),
+        ("SlackDefaultChannel", "#security-alerts".into()),
+        ("PagerDutyApiKey", SECRETS[2].into()),
+        ("PagerDutyFromAddress", "oncall@example.com".into()),
+        ("PagerDutyServiceId", "PDEFAULT".into()),
+        ("SlackSigningSecret", SECRETS[3].into()),
+    ];
+    vars.extend(fakes.env());
+    vars
+}
+
+pub struct Stack {
+    pub fakes: Fakes,
+    pub incoming: Incoming,
+    pub triage: Triage,
+}
+
+/// Fakes and both handlers, with quick retries for fault tests.
+pub async fn stack() -> Stack {
+    stack_with(policy(), RetryPolicy { attempts: 2, ..policy() }).await
+}
+
+/// Fakes and both handlers with the policies the Lambdas use in production, for load tests.
+pub async fn production_stack() -> Stack {
+    stack_with(RetryPolicy::default(), dispatch_core::triage::policy()).await
+}
+
+pub async fn stack_with(incoming_policy: RetryPolicy, triage_policy: RetryPolicy) -> Stack {
+    let fakes = Fakes::start().await.unwrap();
+    let env = Env::new(vars(&fakes));
+    let incoming = Incoming::from_config(&IncomingConfig::load(&env, None).await.unwrap(), incoming_policy).unwrap();
+    let triage = Triage::from_config(&TriageConfig::load(&env, None).await.unwrap(), triage_policy).unwrap();
+    Stack { fakes, incoming, triage }
+}
+
+impl Stack {
+    pub async fn run(&self, event_id: &str, message: &Value) -> Result<Report, AlarmError> {
+        let body = message.to_string();
+        let delivery = Delivery { event_id, published: None, body: &body };
+        self.incoming.handle(delivery, Deadline::after(Duration::from_secs(15))).await
+    }
+}
+
+/// Held by the heavy tests (matrix, load) so they do not run at the same time: their timeouts
+/// must come from the faults under test, not from sharing two cores.
+pub async fn exclusive() -> tokio::sync::MutexGuard<'static, ()> {
+    static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    HEAVY.lock().await
+}
+
+pub fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap()
+}
