@@ -363,12 +363,12 @@ fn deploy_commands(text: &str) -> Vec<Vec<String>> {
 fn the_set_up_guides_first_deploy_command_sets_every_required_parameter_and_no_unknown_one() {
     let template = template();
     let parameters = section(&template, "Parameters");
-    let guides: Vec<_> = ["docs/setup.md", "README.md"]
+    let guides: Vec<_> = ["README.md"]
         .iter()
         .filter_map(|file| std::fs::read_to_string(repo_root().join(file)).ok().map(|text| (*file, text)))
         .filter(|(_, text)| text.contains("aws cloudformation deploy"))
         .collect();
-    assert!(!guides.is_empty(), "neither docs/setup.md nor README.md has an `aws cloudformation deploy` command");
+    assert!(!guides.is_empty(), "README.md has no `aws cloudformation deploy` command");
     for (file, text) in guides {
         let commands = deploy_commands(&text);
         for name in commands.iter().flatten() {

@@ -185,3 +185,18 @@ fn a_missing_request_id_is_derived_from_the_event_so_retries_agree() {
     let given = parse_event(SELF_SERVICE.as_bytes(), "95df01b4").unwrap();
     assert_eq!(given.request_id.as_str(), "ss-2fa-disabled-0001");
 }
+
+#[test]
+fn every_file_in_examples_is_a_valid_message() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let text = std::fs::read(&path).unwrap();
+            parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            count += 1;
+        }
+    }
+    assert!(count >= 7, "{count} examples");
+}

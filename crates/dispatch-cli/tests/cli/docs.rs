@@ -1,4 +1,4 @@
-//! `docs/sandbox.md` shows what `dispatch sandbox` prints: it must stay true.
+//! The README's sandbox section shows what `dispatch sandbox` prints: it must stay true.
 
 use crate::helpers::*;
 
@@ -33,18 +33,26 @@ fn normalise(text: &str) -> String {
     out
 }
 
+/// The README's "Try it: the sandbox" section.
+fn sandbox_section(readme: &str) -> &str {
+    let start = readme.find("## Try it: the sandbox").expect("the README has a sandbox section");
+    let rest = &readme[start..];
+    let end = rest[3..].find("\n## ").map_or(rest.len(), |i| i + 3);
+    &rest[..end]
+}
+
 #[test]
-fn the_output_shown_in_docs_sandbox_md_is_what_the_sandbox_prints() {
-    let doc = std::fs::read_to_string(repo_root().join("docs/sandbox.md")).unwrap();
-    let blocks = text_blocks(&doc);
-    assert_eq!(blocks.len(), 2, "the self-service section and the closing lines");
+fn the_output_shown_in_the_readme_is_what_the_sandbox_prints() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let blocks = text_blocks(sandbox_section(&readme));
+    assert_eq!(blocks.len(), 3, "the two self-service sections and the closing lines");
     let run = dispatch(&["sandbox"]);
     assert_eq!(run.code, 0, "{}", run.both());
     let printed = normalise(&run.stdout);
     for block in blocks {
         assert!(
             printed.contains(&normalise(block)),
-            "docs/sandbox.md is stale: update it from `cargo run --bin dispatch -- sandbox`.\n--- documented\n{block}\n--- printed\n{}",
+            "The README's sandbox section is stale: update it from `cargo run --bin dispatch -- sandbox`.\n--- documented\n{block}\n--- printed\n{}",
             run.stdout
         );
     }

@@ -40,10 +40,13 @@ fn every_example_runs_as_planned_and_the_sandbox_exits_zero() {
         }
     }
     assert!(out.contains("incident Q00002 opened on service PSECOPS"), "the message's service is paged\n{out}");
-    assert!(out.contains("alice clicks [ Yes, it was me ] (a signed Slack request to triage: 200 OK)"), "{out}");
+    // The first self-service prompt is answered Yes, the next No: both paths show.
+    assert!(out.contains("bob clicks [ Yes, it's mine ] (a signed Slack request to triage: 200 OK)"), "{out}");
     assert!(out.contains("Dispatch alert acknowledged\n"), "{out}");
+    assert!(out.contains("alice clicks [ No, escalate ] (a signed Slack request to triage: 200 OK)"), "{out}");
+    assert!(out.contains("Dispatch alert escalated\n"), "{out}");
     assert!(out.contains(&format!("━━ {} messages, all as planned", files.len())), "{out}");
-    assert!(out.contains("Only Yes was clicked: run again with --answer no"), "{out}");
+    assert!(!out.contains("Only Yes was clicked"), "{out}");
 }
 
 #[test]
