@@ -22,9 +22,21 @@ impl Deadline {
 
     /// The deadline of a Lambda invocation (`Context::deadline`, milliseconds since the epoch),
     /// less `margin` to log and answer before Lambda stops the function.
-    pub fn from_lambda(deadline_ms: u64, now: std::time::SystemTime, margin: Duration) -> Self {
+    ///
+    /// A deadline already past when the invocation starts is not a real one (some local emulators
+    /// send none): `fallback` is used instead, and a warning logged.
+    pub fn from_lambda(deadline_ms: u64, now: std::time::SystemTime, margin: Duration, fallback: Duration) -> Self {
         let now_ms = now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
-        Self::after(Duration::from_millis(deadline_ms.saturating_sub(now_ms)).saturating_sub(margin))
+        if deadline_ms <= now_ms {
+            tracing::warn!(
+                deadline_ms,
+                now_ms,
+                fallback_ms = fallback.as_millis() as u64,
+                "the invocation's deadline is already past; using the fallback budget"
+            );
+            return Self::after(fallback);
+        }
+        Self::after(Duration::from_millis(deadline_ms - now_ms).saturating_sub(margin))
     }
 
     /// Time left; zero once passed.
@@ -217,11 +229,14 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_lambda_deadline_keeps_a_margin_and_never_underflows() {
+    async fn a_lambda_deadline_keeps_a_margin_and_a_missing_one_gets_the_fallback() {
         let now = std::time::UNIX_EPOCH + Duration::from_secs(1_000);
-        let deadline = Deadline::from_lambda(1_000_000 + 30_000, now, Duration::from_secs(1));
+        let deadline = Deadline::from_lambda(1_000_000 + 30_000, now, Duration::from_secs(1), Duration::from_secs(5));
         assert_eq!(deadline.remaining(), Duration::from_secs(29));
-        assert_eq!(Deadline::from_lambda(999_000, now, Duration::from_secs(1)).remaining(), Duration::ZERO);
+        let near = Deadline::from_lambda(1_000_000 + 300, now, Duration::from_secs(1), Duration::from_secs(5));
+        assert_eq!(near.remaining(), Duration::ZERO);
+        let bogus = Deadline::from_lambda(0, now, Duration::from_secs(1), Duration::from_secs(5));
+        assert_eq!(bogus.remaining(), Duration::from_secs(5));
     }
 
     #[tokio::test(start_paused = true)]

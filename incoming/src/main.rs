@@ -13,6 +13,8 @@ use serde_json::{Value, json};
 
 /// Time kept back from the Lambda timeout to log and return the result.
 const MARGIN: Duration = Duration::from_millis(500);
+/// Budget when the runtime gives no usable deadline (local emulators).
+const FALLBACK: Duration = Duration::from_secs(30);
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -28,7 +30,7 @@ async fn main() -> Result<(), Error> {
 }
 
 async fn handle(event: LambdaEvent<SnsEvent>, incoming: &Incoming) -> Result<Value, Error> {
-    let deadline = Deadline::from_lambda(event.context.deadline, SystemTime::now(), MARGIN);
+    let deadline = Deadline::from_lambda(event.context.deadline, SystemTime::now(), MARGIN, FALLBACK);
     let reports = incoming.handle_sns(&event.payload, deadline).await?;
     Ok(json!({ "handled": reports.len() }))
 }
