@@ -15,3 +15,45 @@ pub fn client(request_timeout: Duration) -> Result<reqwest::Client, reqwest::Err
         .redirect(reqwest::redirect::Policy::none())
         .build()
 }
+
+/// A complete HTTP reply.
+#[derive(Debug)]
+pub struct Reply {
+    /// Status.
+    pub status: reqwest::StatusCode,
+    /// Headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// Body.
+    pub body: bytes::Bytes,
+}
+
+/// Why no reply came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoReply {
+    /// The request could not be built (for example a header value with a line break): final.
+    Invalid(String),
+    /// No answer within the time allowed, or the connection failed: worth retrying.
+    Unavailable(String),
+}
+
+/// Sends `request` and reads the whole reply, for at most `limit` and never past `deadline`.
+/// Errors never carry the URL (which, for a `response_url`, is a credential of sorts).
+pub async fn exchange(
+    request: reqwest::RequestBuilder,
+    deadline: crate::deadline::Deadline,
+    limit: Duration,
+) -> Result<Reply, NoReply> {
+    let exchange = async {
+        let response = request.send().await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await?;
+        Ok::<_, reqwest::Error>(Reply { status, headers, body })
+    };
+    match deadline.run(limit, exchange).await {
+        None => Err(NoReply::Unavailable("request timed out".to_owned())),
+        Some(Err(e)) if e.is_builder() => Err(NoReply::Invalid(e.without_url().to_string())),
+        Some(Err(e)) => Err(NoReply::Unavailable(e.without_url().to_string())),
+        Some(Ok(reply)) => Ok(reply),
+    }
+}

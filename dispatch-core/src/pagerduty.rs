@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::deadline::{Deadline, RetryPolicy, Verdict, retry_after, with_retries};
+use crate::http::NoReply;
 use crate::ids::ServiceId;
 
 /// `Accept` header of REST API v2.
@@ -138,24 +139,14 @@ impl PagerDuty {
             .header(reqwest::header::ACCEPT, ACCEPT)
             .header("From", &self.from)
             .json(body);
-        let exchange = async {
-            let response = request.send().await?;
-            let status = response.status();
-            let headers = response.headers().clone();
-            let bytes = response.bytes().await?;
-            Ok::<_, reqwest::Error>((status, headers, bytes))
-        };
-        let (status, headers, bytes) = match deadline.run(self.policy.request_timeout, exchange).await {
-            None => return Err(PagerDutyError::Transient("request timed out".into())),
-            Some(Err(e)) if e.is_builder() => {
-                return Err(PagerDutyError::Rejected {
-                    status: 0,
-                    message: format!("invalid request: {}", e.without_url()),
-                });
-            }
-            Some(Err(e)) => return Err(PagerDutyError::Transient(e.without_url().to_string())),
-            Some(Ok(reply)) => reply,
-        };
+        let reply =
+            crate::http::exchange(request, deadline, self.policy.request_timeout).await.map_err(|e| match e {
+                NoReply::Invalid(reason) => {
+                    PagerDutyError::Rejected { status: 0, message: format!("invalid request: {reason}") }
+                }
+                NoReply::Unavailable(reason) => PagerDutyError::Transient(reason),
+            })?;
+        let (status, headers, bytes) = (reply.status, reply.headers, reply.body);
         if status.is_success() {
             #[derive(Deserialize)]
             struct Created {

@@ -10,6 +10,7 @@ mod lambda;
 mod pagerduty;
 mod server;
 mod slack;
+pub mod support;
 
 pub use github::{FakeGitHub, FakeIssue, GitHubRoute};
 pub use kms::FakeKms;

@@ -14,6 +14,7 @@ use tracing::debug;
 use url::Url;
 
 use crate::deadline::{Deadline, RetryPolicy, Verdict, retry_after, with_retries};
+use crate::http::NoReply;
 use crate::ids::SlackChannel;
 
 /// A message: Block Kit blocks plus the plain `text` fallback used in notifications.
@@ -151,19 +152,12 @@ impl Slack {
         if let Some(token) = token {
             request = request.bearer_auth(token.expose_secret());
         }
-        let exchange = async {
-            let response = request.send().await?;
-            let status = response.status();
-            let headers = response.headers().clone();
-            let bytes = response.bytes().await?;
-            Ok::<_, reqwest::Error>((status, headers, bytes))
-        };
-        let (status, headers, bytes) = match deadline.run(self.policy.request_timeout, exchange).await {
-            None => return Err(SlackError::Transient(format!("{} timed out", url.path()))),
-            Some(Err(e)) if e.is_builder() => return Err(SlackError::Invalid(e.without_url().to_string())),
-            Some(Err(e)) => return Err(SlackError::Transient(e.without_url().to_string())),
-            Some(Ok(reply)) => reply,
-        };
+        let reply =
+            crate::http::exchange(request, deadline, self.policy.request_timeout).await.map_err(|e| match e {
+                NoReply::Invalid(reason) => SlackError::Invalid(reason),
+                NoReply::Unavailable(reason) => SlackError::Transient(format!("{}: {reason}", url.path())),
+            })?;
+        let (status, headers, bytes) = (reply.status, reply.headers, reply.body);
         if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
             return Err(SlackError::RateLimited(retry_after(&headers)));
         }

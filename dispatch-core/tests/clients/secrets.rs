@@ -1,7 +1,6 @@
 //! No secret value appears in a log line (at any level, the HTTP libraries' included), in the
 //! Debug output of the configuration and clients, or in any error, across successes and failures.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use dispatch_core::config::{Env, IncomingConfig, TriageConfig};
@@ -25,26 +24,6 @@ const SECRETS: [&str; 5] = [
     "ghp-from-kms-4417",
 ];
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 fn assert_clean(what: &str, text: &str) {
     for secret in SECRETS {
         assert!(!text.contains(secret), "{what} contains the secret {secret}:\n{text}");
@@ -53,7 +32,7 @@ fn assert_clean(what: &str, text: &str) {
 
 #[tokio::test]
 async fn no_secret_reaches_logs_debug_output_or_errors() {
-    let captured = Captured::default();
+    let captured = dispatch_fakes::support::CapturedLogs::default();
     let subscriber =
         tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(captured.clone()).json().finish();
     let _guard = tracing::subscriber::set_default(subscriber);
@@ -147,7 +126,7 @@ async fn no_secret_reaches_logs_debug_output_or_errors() {
     assert!(sent.contains(&format!("Token token={}", SECRETS[2])));
 
     drop(_guard);
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(logs.lines().count() > 5, "the subscriber captured the HTTP libraries' logs: {logs}");
     assert_clean("the logs", &logs);
     for output in outputs {

@@ -56,39 +56,7 @@ pub fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap()
 }
 
-/// Sets the value at a JSON pointer (objects created on the way).
-pub fn with(mut value: Value, pointer: &str, new: Value) -> Value {
-    let mut target = &mut value;
-    for key in pointer.trim_start_matches('/').split('/') {
-        target = match target {
-            Value::Array(items) => {
-                let index: usize = key.parse().unwrap();
-                if index == items.len() {
-                    items.push(Value::Null);
-                }
-                &mut items[index]
-            }
-            other => other.as_object_mut().unwrap().entry(key.to_owned()).or_insert(Value::Null),
-        };
-    }
-    *target = new;
-    value
-}
-
-pub fn without(mut value: Value, pointer: &str) -> Value {
-    let (parent, key) = pointer.rsplit_once('/').unwrap();
-    let parent = if parent.is_empty() { &mut value } else { value.pointer_mut(parent).unwrap() };
-    match parent {
-        Value::Object(map) => {
-            map.remove(key);
-        }
-        Value::Array(items) => {
-            items.remove(key.parse::<usize>().unwrap());
-        }
-        _ => panic!("no parent container"),
-    }
-    value
-}
+pub use dispatch_fakes::support::{with, without};
 
 impl Harness {
     /// Runs one message as the event `event_id`.

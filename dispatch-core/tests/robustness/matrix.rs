@@ -2,7 +2,7 @@
 //! two more times): exactly one issue per alarm, one DM per reachable recipient, at most one
 //! incident per key, and an error result whenever something could not be delivered.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use dispatch_core::config::{Env, IncomingConfig};
@@ -220,31 +220,10 @@ async fn run_case(alarm: Alarm, fault_name: &'static str, inject: Inject) -> Row
     row
 }
 
-/// Log lines captured across the whole matrix, to scan for secrets.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_fault_loses_or_doubles_an_alarm_and_undeliverable_ones_fail() {
     let _heavy = exclusive().await;
-    let captured = Captured::default();
+    let captured = dispatch_fakes::support::CapturedLogs::default();
     let subscriber =
         tracing_subscriber::fmt().with_max_level(tracing::Level::DEBUG).with_writer(captured.clone()).json().finish();
     let capturing = tracing::subscriber::set_global_default(subscriber).is_ok();
@@ -291,7 +270,7 @@ async fn no_fault_loses_or_doubles_an_alarm_and_undeliverable_ones_fail() {
         rows.len()
     );
     if capturing {
-        let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+        let logs = captured.text();
         assert!(logs.lines().count() > 1000, "the matrix's logs were captured");
         for secret in SECRETS {
             assert!(!logs.contains(secret), "a log line holds the secret {secret}");
