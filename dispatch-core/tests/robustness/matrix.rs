@@ -85,8 +85,8 @@ fn alarms() -> Vec<Alarm> {
 }
 
 fn faults() -> Vec<(&'static str, Inject)> {
-    // Longer than the matrix's request timeout (a second), so these are timeouts.
-    let hang = Duration::from_millis(1200);
+    // Longer than the matrix's request timeout (two seconds), so these are timeouts.
+    let hang = Duration::from_millis(2500);
     use GitHubRoute::*;
     vec![
         ("none", Inject::GitHub(Get, Fault::Status(500), 0)),
@@ -132,7 +132,7 @@ struct Row {
 }
 
 async fn run_case(alarm: Alarm, fault_name: &'static str, inject: Inject) -> Row {
-    let stack = stack_with(RetryPolicy { request_timeout: Duration::from_secs(1), ..policy() }, policy()).await;
+    let stack = stack_with(RetryPolicy { request_timeout: Duration::from_secs(2), ..policy() }, policy()).await;
     stack.fakes.github.seed(REPO, 150);
     let mut unreachable: Vec<&str> = Vec::new();
     let mut undeliverable = false;
@@ -245,6 +245,11 @@ async fn no_fault_loses_or_doubles_an_alarm_and_undeliverable_ones_fail() {
         rows.push(case.await.unwrap());
     }
     rows.push(kms_failure_at_start_up().await);
+    for (fault_name, inject) in click_faults() {
+        for answer in ["yes", "no"] {
+            rows.push(click_case(answer, fault_name, inject.clone()).await);
+        }
+    }
 
     println!(
         "\n{:<52} {:>4} {:>9} {:>9} {:>5} {:>7}  result",
@@ -313,4 +318,99 @@ async fn kms_failure_at_start_up() -> Row {
         failed_as_expected: failures == 3 && sent == 0,
         ..Row::default()
     }
+}
+
+/// Faults for the triage side: closing, recording the answer, paging.
+fn click_faults() -> Vec<(&'static str, Inject)> {
+    let hang = Duration::from_millis(2500);
+    vec![
+        ("github close 500", Inject::GitHub(GitHubRoute::Update, Fault::Status(500), 2)),
+        ("github close timeout", Inject::GitHub(GitHubRoute::Update, Fault::Hang(hang), 2)),
+        (
+            "github close 429",
+            Inject::GitHub(GitHubRoute::Update, Fault::RateLimited { status: 429, retry_after: 1 }, 1),
+        ),
+        ("github comment 500", Inject::GitHub(GitHubRoute::Comment, Fault::Status(500), 2)),
+        ("pagerduty 500", Inject::PagerDuty(Fault::Status(500), 2)),
+        ("pagerduty 429", Inject::PagerDuty(Fault::RateLimited { status: 429, retry_after: 1 }, 1)),
+        ("pagerduty 400", Inject::PagerDuty(Fault::Status(400), 100)),
+    ]
+}
+
+/// A self-service alarm answered through triage while `inject` fails; a user told of an error
+/// clicks again (up to three clicks in all). Yes must close the issue with one recorded answer; No
+/// must open one incident with one recorded answer; a click that cannot succeed leaves nothing.
+async fn click_case(answer: &'static str, fault_name: &'static str, inject: Inject) -> Row {
+    use dispatch_core::triage::event::{HttpRequest, Shape};
+    use hmac::{Hmac, Mac};
+    let triage_policy = RetryPolicy { attempts: 2, request_timeout: Duration::from_secs(2), ..policy() };
+    let stack = stack_with(RetryPolicy { request_timeout: Duration::from_secs(2), ..policy() }, triage_policy).await;
+    let alarm = &alarms()[0];
+    stack.run("evt-click", &alarm.message).await.unwrap();
+    let posted = stack.fakes.slack.messages_to("U1").pop().unwrap();
+    let actions = posted.blocks.as_array().unwrap().iter().find(|b| b["type"] == "actions").unwrap().clone();
+    let value = actions["elements"][0]["value"].as_str().unwrap().to_owned();
+    let undeliverable = matches!(&inject, Inject::PagerDuty(_, times) if *times > 10) && answer == "no";
+    match &inject {
+        Inject::GitHub(route, fault, times) => stack.fakes.github.fail(*route, fault.clone(), *times),
+        Inject::PagerDuty(fault, times) => stack.fakes.pagerduty.fail(fault.clone(), *times),
+        _ => {}
+    }
+    let payload = json!({
+        "type": "block_actions",
+        "user": { "id": "U1", "username": "u1" },
+        "response_url": stack.fakes.slack.response_url("click"),
+        "actions": [{ "action_id": format!("dispatch_{answer}"), "block_id": "dispatch_prompt", "value": value, "type": "button" }]
+    });
+    let body =
+        url::form_urlencoded::Serializer::new(String::new()).append_pair("payload", &payload.to_string()).finish();
+    let mut runs = 0;
+    for _ in 0..3 {
+        runs += 1;
+        let now = chrono::Utc::now();
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SIGNING_SECRET.as_bytes()).unwrap();
+        mac.update(format!("v0:{}:{body}", now.timestamp()).as_bytes());
+        let request = HttpRequest {
+            shape: Shape::Http,
+            headers: [
+                ("x-slack-request-timestamp".to_owned(), now.timestamp().to_string()),
+                ("x-slack-signature".to_owned(), format!("v0={}", hex::encode(mac.finalize().into_bytes()))),
+            ]
+            .into(),
+            body: body.clone().into_bytes(),
+        };
+        assert_eq!(stack.triage.handle(&request, now).await.status, 200);
+        let told = stack.fakes.slack.responses().last().map(|(_, r)| r["text"].as_str().unwrap_or_default().to_owned());
+        if !told.unwrap_or_default().starts_with("Error:") {
+            break;
+        }
+    }
+    let issue = stack.fakes.github.issues(REPO).into_iter().find(|i| i.title == "m ss").unwrap();
+    let answers = issue.comments.iter().filter(|c| c.contains("<!-- dispatch:answer ")).count();
+    let mut row = Row { case: format!("self-service click {answer} × {fault_name}"), runs, ..Row::default() };
+    let mut tally = |count: usize, expected: bool| {
+        row.expected += usize::from(expected);
+        match (count, expected) {
+            (0, true) => row.lost += 1,
+            (1, true) => row.delivered += 1,
+            (0, false) => {}
+            // More than once, or anything at all where nothing could be done.
+            _ => row.doubled += 1,
+        }
+    };
+    tally(answers, !undeliverable);
+    if answer == "yes" {
+        tally(usize::from(issue.state == "closed"), true);
+    } else {
+        tally(stack.fakes.pagerduty.incidents().len(), !undeliverable);
+    }
+    let last = stack
+        .fakes
+        .slack
+        .responses()
+        .last()
+        .map(|(_, r)| r["text"].as_str().unwrap_or_default().to_owned())
+        .unwrap_or_default();
+    row.failed_as_expected = last.starts_with("Error:") == undeliverable;
+    row
 }
