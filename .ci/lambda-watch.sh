@@ -10,7 +10,8 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-cargo build --quiet --bin dispatch --bin incoming
+# The `dispatch` binary the test run built (building it alone would resolve features anew).
+test -x target/debug/dispatch || cargo build --quiet --workspace --bins
 target/debug/dispatch fakes --env-file "$work/fakes.env" >"$work/fakes.out" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do [ -s "$work/fakes.env" ] && break; sleep 0.1; done
