@@ -1,0 +1,282 @@
+//! Cold start: the release `incoming` and `triage` binaries, each spawned fresh under the Lambda
+//! Runtime API emulator with one event already queued, against zero-latency fakes. Timed from
+//! process spawn to the function's response reaching the emulator; peak RSS read from
+//! `/proc/<pid>/status` (`VmHWM`) right after, before the process is killed.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+use tokio::runtime::Handle;
+
+use crate::stack::{self, Answer, Kind, REPO};
+use crate::stats::Summary;
+
+/// What is cold-started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scenario {
+    /// `incoming` with a high-priority alarm (one PagerDuty request).
+    IncomingHighPriority,
+    /// `incoming` with a self-service alarm (GitHub lookup, issue, DM, delivery record).
+    IncomingSelfService,
+    /// `triage` with a signed Yes click from a Function URL.
+    TriageYes,
+    /// An experiment, not a target: `incoming` with a high-priority alarm and `SSL_CERT_DIR`
+    /// pointing at an empty directory, so the TLS root certificates come from the bundle file only.
+    IncomingWithoutCertDir,
+    /// `incoming` with a high-priority alarm, but the executable cargo-lambda put in the zip
+    /// (linked differently from `target/release`).
+    IncomingBootstrap,
+}
+
+impl Scenario {
+    /// All, in report order.
+    pub const ALL: [Self; 5] = [
+        Self::IncomingHighPriority,
+        Self::IncomingSelfService,
+        Self::TriageYes,
+        Self::IncomingBootstrap,
+        Self::IncomingWithoutCertDir,
+    ];
+
+    /// Whether this is a target of issue 8 (the others are experiments that explain them).
+    pub fn is_target(self) -> bool {
+        matches!(self, Self::IncomingHighPriority | Self::IncomingSelfService | Self::TriageYes)
+    }
+
+    /// Row label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::IncomingHighPriority => "`incoming`, high-priority alarm",
+            Self::IncomingSelfService => "`incoming`, self-service alarm",
+            Self::TriageYes => "`triage`, signed Yes click (Function URL)",
+            Self::IncomingWithoutCertDir => "*experiment:* `incoming`, high-priority, `SSL_CERT_DIR` empty",
+            Self::IncomingBootstrap => "*experiment:* `incoming`, high-priority, the zip's `bootstrap`",
+        }
+    }
+
+    fn binary(self) -> &'static str {
+        match self {
+            Self::IncomingHighPriority
+            | Self::IncomingSelfService
+            | Self::IncomingWithoutCertDir
+            | Self::IncomingBootstrap => "incoming",
+            Self::TriageYes => "triage",
+        }
+    }
+}
+
+/// One cold start.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    /// Spawn to response.
+    total: Duration,
+    /// Spawn to the `… ready` log line (configuration read, clients built, about to poll).
+    ready: Option<Duration>,
+    /// `VmHWM`, KiB.
+    peak_kib: u64,
+    /// CPU time of all the process's threads by then.
+    cpu: Option<Duration>,
+}
+
+/// The cold starts of one scenario.
+#[derive(Debug, Clone)]
+pub struct ColdResult {
+    /// What was started.
+    pub scenario: Scenario,
+    /// Spawn to response, ms.
+    pub total: Summary,
+    /// Spawn to ready, ms.
+    pub ready: Option<Summary>,
+    /// Peak RSS, MiB.
+    pub peak_mib: Summary,
+    /// CPU time, ms.
+    pub cpu: Option<Summary>,
+}
+
+/// The cold-start measurements.
+#[derive(Debug, Clone)]
+pub struct Cold {
+    /// Per scenario.
+    pub results: Vec<ColdResult>,
+    /// Discarded runs per scenario before measuring (page cache, fakes' first connections).
+    pub warmup: usize,
+}
+
+/// Runs `runs` cold starts of every scenario, interleaved so that background load affects them
+/// alike, after `warmup` discarded ones.
+pub async fn measure(root: &Path, fakes_runtime: &Handle, runs: usize, warmup: usize) -> Cold {
+    let fakes = stack::start_fakes(fakes_runtime).await;
+    // The experiment needs a bundle file to fall back on.
+    let scenarios: Vec<Scenario> = Scenario::ALL
+        .into_iter()
+        .filter(|s| match s {
+            Scenario::IncomingWithoutCertDir => cert_bundle().is_some(),
+            Scenario::IncomingBootstrap => lambda_binary(root, "incoming").exists(),
+            _ => true,
+        })
+        .collect();
+    let mut samples: Vec<Vec<Run>> = vec![Vec::new(); scenarios.len()];
+    for round in 0..warmup + runs {
+        for (index, scenario) in scenarios.iter().copied().enumerate() {
+            let run = once(root, fakes_runtime, &fakes, scenario, round).await;
+            if round >= warmup {
+                samples[index].push(run);
+            }
+        }
+        eprint!("\rcold start: round {}/{}", round + 1, warmup + runs);
+    }
+    eprintln!();
+    let results = scenarios
+        .into_iter()
+        .zip(samples)
+        .map(|(scenario, runs)| {
+            let ms = |d: Duration| d.as_secs_f64() * 1e3;
+            let ready: Option<Vec<f64>> = runs.iter().map(|r| r.ready.map(ms)).collect();
+            let cpu: Option<Vec<f64>> = runs.iter().map(|r| r.cpu.map(ms)).collect();
+            ColdResult {
+                scenario,
+                total: Summary::of(&runs.iter().map(|r| ms(r.total)).collect::<Vec<_>>()),
+                ready: ready.map(|r| Summary::of(&r)),
+                peak_mib: Summary::of(&runs.iter().map(|r| r.peak_kib as f64 / 1024.0).collect::<Vec<_>>()),
+                cpu: cpu.map(|c| Summary::of(&c)),
+            }
+        })
+        .collect();
+    Cold { results, warmup }
+}
+
+/// The path of a release binary.
+pub fn binary(root: &Path, name: &str) -> PathBuf {
+    root.join("target/release").join(name)
+}
+
+async fn once(
+    root: &Path,
+    fakes_runtime: &Handle,
+    fakes: &dispatch_fakes::Fakes,
+    scenario: Scenario,
+    round: usize,
+) -> Run {
+    let lambda = stack::start_lambda(fakes_runtime).await;
+    let (event, expected) = match scenario {
+        Scenario::IncomingHighPriority | Scenario::IncomingWithoutCertDir | Scenario::IncomingBootstrap => (
+            stack::sns_event(
+                &format!("cold-hp-{scenario:?}-{round}"),
+                &Kind::HighPriority.message(&format!("cold-{scenario:?}"), round),
+            ),
+            json!({ "handled": 1 }),
+        ),
+        Scenario::IncomingSelfService => (
+            stack::sns_event(&format!("cold-ss-{round}"), &Kind::SelfService.message("cold", round)),
+            json!({ "handled": 1 }),
+        ),
+        Scenario::TriageYes => {
+            let request_id = format!("cold-click-{round}");
+            let number = fakes.github.add_issue(REPO, &format!("cold click {round}"), "body", true);
+            let button = stack::button(number, &request_id);
+            let response_url = fakes.slack.response_url(&request_id);
+            (stack::click_event(&button, Answer::Yes, &response_url), Value::Null)
+        }
+    };
+    let executable = match scenario {
+        Scenario::IncomingBootstrap => lambda_binary(root, scenario.binary()),
+        _ => binary(root, scenario.binary()),
+    };
+    let mut command = Command::new(executable);
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_LAMBDA_RUNTIME_API", lambda.api())
+        .env("AWS_LAMBDA_FUNCTION_NAME", format!("dispatch-{}", scenario.binary()))
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(stack::settings(fakes))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    if scenario == Scenario::IncomingWithoutCertDir {
+        // With either variable set, only the variables are read: name the bundle too.
+        let empty = std::env::temp_dir().join("dispatch-bench-no-certs");
+        std::fs::create_dir_all(&empty).expect("an empty directory in the temporary directory");
+        command.env("SSL_CERT_DIR", empty).envs(cert_bundle().map(|b| ("SSL_CERT_FILE", b)));
+    }
+
+    let started = Instant::now();
+    let mut child = command.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", scenario.binary()));
+    let ready: Arc<Mutex<Option<Duration>>> = Arc::default();
+    let logs: Arc<Mutex<Vec<String>>> = Arc::default();
+    let stdout = child.stdout.take().map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>);
+    let stderr = child.stderr.take().map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>);
+    for stream in [stdout, stderr].into_iter().flatten() {
+        let (ready, logs) = (ready.clone(), logs.clone());
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stream).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                if line.contains(" ready\"")
+                    && let Ok(mut ready) = ready.lock()
+                    && ready.is_none()
+                {
+                    *ready = Some(started.elapsed());
+                }
+                if let Ok(mut logs) = logs.lock() {
+                    logs.push(line);
+                }
+            }
+        });
+    }
+    let invocation = lambda.invoke(event, Duration::from_secs(30), Duration::from_secs(30)).await;
+    let total = started.elapsed();
+    // Read before anything else: the process is still waiting for its next event.
+    let peak_kib = child.id().and_then(peak_rss_kib);
+    let cpu = child.id().and_then(stack::process_cpu);
+    let _ = child.kill().await;
+    let status = child.wait().await;
+
+    let failed = |what: String| -> ! {
+        let logs = logs.lock().map(|l| l.join("\n")).unwrap_or_default();
+        panic!("{} {what} (process: {status:?}); its output:\n{logs}", scenario.binary())
+    };
+    let Some(invocation) = invocation else { failed(format!("did not answer; init error: {:?}", lambda.init_error())) };
+    let response = match invocation.result {
+        Ok(response) => response,
+        Err(e) => failed(format!("reported an error: {e}")),
+    };
+    let answered = match scenario {
+        Scenario::TriageYes => response["statusCode"] == 200,
+        _ => response == expected,
+    };
+    if !answered {
+        failed(format!("answered {response}"));
+    }
+    let Some(peak_kib) = peak_kib else { failed("exited right after answering".to_owned()) };
+    let ready = ready.lock().ok().and_then(|r| *r);
+    Run { total, ready, peak_kib, cpu }
+}
+
+/// The executable `cargo lambda build` zipped as `bootstrap` (built for the host target).
+pub fn lambda_binary(root: &Path, name: &str) -> PathBuf {
+    root.join("target/x86_64-unknown-linux-gnu/release").join(name)
+}
+
+/// The system's bundle of root certificates (Debian's or Amazon Linux's).
+pub fn cert_bundle() -> Option<&'static str> {
+    ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+}
+
+/// `VmHWM` (peak resident set size) of `pid`, in KiB.
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+}

@@ -1,0 +1,170 @@
+//! What the numbers were measured on: the machine, the toolchain, and whether other work (other
+//! people's compilations) was competing for the CPU while they were taken.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// The machine and toolchain.
+#[derive(Debug, Clone)]
+pub struct Machine {
+    /// CPU model from `/proc/cpuinfo`.
+    pub cpu: String,
+    /// Logical CPUs available to this process.
+    pub cores: usize,
+    /// `MemTotal` from `/proc/meminfo`, in MiB.
+    pub memory_mib: u64,
+    /// Kernel release.
+    pub kernel: String,
+    /// `rustc --version`.
+    pub rustc: String,
+    /// When the run started (UTC).
+    pub date: String,
+    /// The commit measured, with `-dirty` when the measured code (the handlers, the fakes, the
+    /// manifests) has uncommitted changes.
+    pub commit: String,
+    /// 1-, 5- and 15-minute load averages at the start.
+    pub loadavg: String,
+}
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+fn output(program: &str, args: &[&str], dir: &Path) -> Option<String> {
+    let out = Command::new(program).args(args).current_dir(dir).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+impl Machine {
+    /// Describes this machine; `root` is the workspace, for the commit.
+    pub fn describe(root: &Path) -> Self {
+        let cpuinfo = read("/proc/cpuinfo");
+        let cpu = cpuinfo
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("model name").and_then(|r| r.split_once(':')).map(|(_, v)| v.trim().to_owned())
+            })
+            .unwrap_or_else(|| "unknown".to_owned());
+        let memory_kib: u64 = read("/proc/meminfo")
+            .lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or_default();
+        let commit = output("git", &["rev-parse", "--short", "HEAD"], root).unwrap_or_else(|| "unknown".to_owned());
+        let measured = ["Cargo.toml", "Cargo.lock", "dispatch-core", "incoming", "triage", "crates/dispatch-fakes"];
+        let mut status = vec!["status", "--porcelain", "--untracked-files=no", "--"];
+        status.extend(measured);
+        let dirty = output("git", &status, root).is_some_and(|s| !s.is_empty());
+        Self {
+            cpu,
+            cores: std::thread::available_parallelism().map_or(1, usize::from),
+            memory_mib: memory_kib / 1024,
+            kernel: read("/proc/sys/kernel/osrelease").trim().to_owned(),
+            rustc: output("rustc", &["--version"], root).unwrap_or_else(|| "unknown".to_owned()),
+            date: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+            commit: if dirty { format!("{commit}-dirty") } else { commit },
+            loadavg: loadavg(),
+        }
+    }
+}
+
+/// The three load averages, as `/proc/loadavg` shows them.
+pub fn loadavg() -> String {
+    read("/proc/loadavg").split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+}
+
+/// Processes named `rustc` running now (other builds on this machine).
+pub fn compilers_running() -> usize {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return 0 };
+    entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
+        .filter(|e| std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim() == "rustc"))
+        .count()
+}
+
+/// Samples, four times a second, how many compilers are running, so that each measurement can say
+/// whether it shared the CPU with someone's build.
+#[derive(Debug)]
+pub struct Activity {
+    samples: Arc<Mutex<Vec<(Instant, usize)>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// Competition for the CPU during one measurement.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Busy {
+    /// Share of samples during which at least one compiler ran.
+    pub share: f64,
+    /// Most compilers seen at once.
+    pub most: usize,
+}
+
+impl Activity {
+    /// Starts sampling.
+    pub fn start() -> Self {
+        let samples: Arc<Mutex<Vec<(Instant, usize)>>> = Arc::default();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (s, halt) = (samples.clone(), stop.clone());
+        let thread = std::thread::Builder::new()
+            .name("activity".into())
+            .spawn(move || {
+                while !halt.load(Ordering::Relaxed) {
+                    let count = compilers_running();
+                    if let Ok(mut samples) = s.lock() {
+                        samples.push((Instant::now(), count));
+                    }
+                    std::thread::sleep(Duration::from_millis(250));
+                }
+            })
+            .ok();
+        Self { samples, stop, thread }
+    }
+
+    /// Competition between `from` and `to`.
+    pub fn between(&self, from: Instant, to: Instant) -> Busy {
+        let samples = self.samples.lock().map(|s| s.clone()).unwrap_or_default();
+        let mut during: Vec<usize> = samples.iter().filter(|(t, _)| *t >= from && *t <= to).map(|(_, c)| *c).collect();
+        if during.is_empty() {
+            // Shorter than the sampling interval: the sample nearest its end stands for it.
+            during.extend(samples.iter().min_by_key(|(t, _)| if *t > to { *t - to } else { to - *t }).map(|(_, c)| *c));
+        }
+        if during.is_empty() {
+            return Busy { share: 0.0, most: 0 };
+        }
+        Busy {
+            share: during.iter().filter(|c| **c > 0).count() as f64 / during.len() as f64,
+            most: during.iter().copied().max().unwrap_or_default(),
+        }
+    }
+}
+
+impl Drop for Activity {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Waits up to `limit` for other builds to finish; returns whether the machine is quiet.
+pub fn wait_until_quiet(limit: Duration) -> bool {
+    let until = Instant::now() + limit;
+    loop {
+        let running = compilers_running();
+        if running == 0 {
+            return true;
+        }
+        if Instant::now() >= until {
+            return false;
+        }
+        eprintln!("waiting for {running} other compiler process(es) to finish…");
+        std::thread::sleep(Duration::from_secs(10));
+    }
+}
