@@ -87,11 +87,25 @@ pub fn compilers_running() -> usize {
         .count()
 }
 
-/// Samples, four times a second, how many compilers are running, so that each measurement can say
-/// whether it shared the CPU with someone's build.
+/// Busy and total CPU time of the whole machine so far, in clock ticks (`/proc/stat`).
+fn cpu_ticks() -> (u64, u64) {
+    let stat = read("/proc/stat");
+    let Some(line) = stat.lines().find(|l| l.starts_with("cpu ")) else { return (0, 0) };
+    let ticks: Vec<u64> = line.split_whitespace().skip(1).filter_map(|v| v.parse().ok()).collect();
+    // user nice system idle iowait irq softirq steal (guest time is already in user).
+    let idle = ticks.get(3).copied().unwrap_or_default() + ticks.get(4).copied().unwrap_or_default();
+    let total: u64 = ticks.iter().take(8).sum();
+    (total - idle, total)
+}
+
+/// One sample: when, compilers running, machine CPU ticks (busy, total).
+type Sample = (Instant, usize, (u64, u64));
+
+/// Samples, four times a second, how many compilers are running and how busy the machine's CPUs
+/// are, so that each measurement can say whether it shared the CPU with someone's build.
 #[derive(Debug)]
 pub struct Activity {
-    samples: Arc<Mutex<Vec<(Instant, usize)>>>,
+    samples: Arc<Mutex<Vec<Sample>>>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -103,12 +117,14 @@ pub struct Busy {
     pub share: f64,
     /// Most compilers seen at once.
     pub most: usize,
+    /// Share of the machine's CPU time (all cores) that was busy, this benchmark included.
+    pub cpu: Option<f64>,
 }
 
 impl Activity {
     /// Starts sampling.
     pub fn start() -> Self {
-        let samples: Arc<Mutex<Vec<(Instant, usize)>>> = Arc::default();
+        let samples: Arc<Mutex<Vec<Sample>>> = Arc::default();
         let stop = Arc::new(AtomicBool::new(false));
         let (s, halt) = (samples.clone(), stop.clone());
         let thread = std::thread::Builder::new()
@@ -116,8 +132,9 @@ impl Activity {
             .spawn(move || {
                 while !halt.load(Ordering::Relaxed) {
                     let count = compilers_running();
+                    let ticks = cpu_ticks();
                     if let Ok(mut samples) = s.lock() {
-                        samples.push((Instant::now(), count));
+                        samples.push((Instant::now(), count, ticks));
                     }
                     std::thread::sleep(Duration::from_millis(250));
                 }
@@ -129,17 +146,26 @@ impl Activity {
     /// Competition between `from` and `to`.
     pub fn between(&self, from: Instant, to: Instant) -> Busy {
         let samples = self.samples.lock().map(|s| s.clone()).unwrap_or_default();
-        let mut during: Vec<usize> = samples.iter().filter(|(t, _)| *t >= from && *t <= to).map(|(_, c)| *c).collect();
+        let mut during: Vec<&Sample> = samples.iter().filter(|(t, _, _)| *t >= from && *t <= to).collect();
         if during.is_empty() {
             // Shorter than the sampling interval: the sample nearest its end stands for it.
-            during.extend(samples.iter().min_by_key(|(t, _)| if *t > to { *t - to } else { to - *t }).map(|(_, c)| *c));
+            during.extend(samples.iter().min_by_key(|(t, _, _)| if *t > to { *t - to } else { to - *t }));
         }
-        if during.is_empty() {
-            return Busy { share: 0.0, most: 0 };
-        }
+        let compilers: Vec<usize> = during.iter().map(|(_, c, _)| *c).collect();
+        // CPU use from the last sample before the start to the first after the end.
+        let before = samples.iter().rev().find(|(t, _, _)| *t <= from).map(|s| s.2);
+        let after = samples.iter().find(|(t, _, _)| *t >= to).map(|s| s.2);
+        let cpu = before
+            .zip(after)
+            .and_then(|((b0, t0), (b1, t1))| (t1 > t0).then(|| (b1.saturating_sub(b0)) as f64 / (t1 - t0) as f64));
         Busy {
-            share: during.iter().filter(|c| **c > 0).count() as f64 / during.len() as f64,
-            most: during.iter().copied().max().unwrap_or_default(),
+            share: if compilers.is_empty() {
+                0.0
+            } else {
+                compilers.iter().filter(|c| **c > 0).count() as f64 / compilers.len() as f64
+            },
+            most: compilers.iter().copied().max().unwrap_or_default(),
+            cpu,
         }
     }
 }

@@ -98,16 +98,13 @@ fn verdict(met: bool) -> &'static str {
 }
 
 fn busy(section: &Section) -> String {
-    if section.busy.most == 0 {
-        format!("{:.1} s | quiet (no other compiler running)", section.seconds)
+    let cpu = section.busy.cpu.map_or_else(|| "–".to_owned(), |c| format!("{:.0}%", c * 100.0));
+    let compilers = if section.busy.most == 0 {
+        "none".to_owned()
     } else {
-        format!(
-            "{:.1} s | **busy**: other `rustc` processes ran during {:.0}% of it (up to {} at once)",
-            section.seconds,
-            section.busy.share * 100.0,
-            section.busy.most
-        )
-    }
+        format!("**busy**: during {:.0}% of it, up to {} at once", section.busy.share * 100.0, section.busy.most)
+    };
+    format!("{:.2} s | {cpu} | {compilers}", section.seconds)
 }
 
 /// One target: what, measured, met.
@@ -271,13 +268,16 @@ impl Report {
         );
         let _ = writeln!(
             out,
-            "Other builds (`rustc` processes, sampled every 250 ms) during each measurement:\n\n\
-             | measurement | took | competition |\n|---|---|---|\n\
+            "What else ran during each measurement, sampled every 250 ms: the machine's CPU use over all\n\
+             {cores} cores, this benchmark's own work included (it keeps up to about one core busy), and\n\
+             other builds (`rustc` processes):\n\n\
+             | measurement | took | machine CPU use | other builds |\n|---|---|---|---|\n\
              | cold start | {} |\n| warm cost | {} |\n| fan-out | {} |\n| API calls | {} |\n",
             busy(&self.cold.1),
             busy(&self.warm.1),
             busy(&self.fan_out.1),
-            busy(&self.calls.1)
+            busy(&self.calls.1),
+            cores = m.cores,
         );
         let _ = writeln!(
             out,
@@ -449,7 +449,8 @@ impl Report {
              from the fakes' request logs, with the target repository holding 0, 1,000 and 10,000 issues\n\
              (`FakeGitHub::seed`: titled `existing alarm N`, every third closed). Each cell: total (GitHub +\n\
              Slack + PagerDuty). *nag, repeated* is a second SNS message with the same title while the\n\
-             first nag's issue is open (the issue is reused and the DM sent again).\n\n\
+             first nag's issue is open (the issue is reused and the DM sent again). `triage` reads the issue\n\
+             and its comments at the same time, so those two may come in either order.\n\n\
              | alarm | {} |\n|---|{}",
             sizes.join(" | "),
             "---|".repeat(SIZES.len())
