@@ -42,7 +42,8 @@ pub fn verify_signature(
     now: i64,
 ) -> Result<(), Unverified> {
     let sent: i64 = timestamp.trim().parse().map_err(|_| Unverified::BadTimestamp)?;
-    if (now - sent).abs() > MAX_AGE_SECS {
+    // Checked: a sender's timestamp near i64::MIN must not overflow (found by fuzzing).
+    if now.checked_sub(sent).is_none_or(|age| age.unsigned_abs() > MAX_AGE_SECS.unsigned_abs()) {
         return Err(Unverified::Stale);
     }
     let given = signature
@@ -112,6 +113,21 @@ mod tests {
         );
         assert_eq!(
             verify_signature(&secret(), TIMESTAMP, BODY.as_bytes(), SIGNATURE, NOW - 360),
+            Err(Unverified::Stale)
+        );
+    }
+
+    #[test]
+    fn extreme_timestamps_are_stale_not_an_overflow() {
+        for timestamp in [i64::MIN.to_string(), (NOW - i64::MAX).to_string(), i64::MAX.to_string()] {
+            assert_eq!(
+                verify_signature(&secret(), &timestamp, BODY.as_bytes(), SIGNATURE, NOW),
+                Err(Unverified::Stale),
+                "{timestamp}"
+            );
+        }
+        assert_eq!(
+            verify_signature(&secret(), "-9223372036854775808", BODY.as_bytes(), SIGNATURE, i64::MAX),
             Err(Unverified::Stale)
         );
     }
