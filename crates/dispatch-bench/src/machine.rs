@@ -98,8 +98,16 @@ fn cpu_ticks() -> (u64, u64) {
     (total - idle, total)
 }
 
-/// One sample: when, compilers running, machine CPU ticks (busy, total).
-type Sample = (Instant, usize, (u64, u64));
+/// CPU time of this process so far, its reaped children (the cold-started functions) included, in
+/// clock ticks (`/proc/self/stat`: utime, stime, cutime, cstime).
+fn own_ticks() -> u64 {
+    let stat = read("/proc/self/stat");
+    let Some((_, rest)) = stat.rsplit_once(") ") else { return 0 };
+    rest.split_whitespace().skip(11).take(4).filter_map(|v| v.parse::<u64>().ok()).sum()
+}
+
+/// One sample: when, compilers running, machine CPU ticks (busy, total), this process's ticks.
+type Sample = (Instant, usize, (u64, u64), u64);
 
 /// Samples, four times a second, how many compilers are running and how busy the machine's CPUs
 /// are, so that each measurement can say whether it shared the CPU with someone's build.
@@ -117,8 +125,9 @@ pub struct Busy {
     pub share: f64,
     /// Most compilers seen at once.
     pub most: usize,
-    /// Share of the machine's CPU time (all cores) that was busy, this benchmark included.
-    pub cpu: Option<f64>,
+    /// Share of the machine's CPU time (all cores) that was busy, and the part of it that was
+    /// this benchmark's (the spawned functions included).
+    pub cpu: Option<(f64, f64)>,
 }
 
 impl Activity {
@@ -132,9 +141,9 @@ impl Activity {
             .spawn(move || {
                 while !halt.load(Ordering::Relaxed) {
                     let count = compilers_running();
-                    let ticks = cpu_ticks();
+                    let (ticks, own) = (cpu_ticks(), own_ticks());
                     if let Ok(mut samples) = s.lock() {
-                        samples.push((Instant::now(), count, ticks));
+                        samples.push((Instant::now(), count, ticks, own));
                     }
                     std::thread::sleep(Duration::from_millis(250));
                 }
@@ -146,18 +155,19 @@ impl Activity {
     /// Competition between `from` and `to`.
     pub fn between(&self, from: Instant, to: Instant) -> Busy {
         let samples = self.samples.lock().map(|s| s.clone()).unwrap_or_default();
-        let mut during: Vec<&Sample> = samples.iter().filter(|(t, _, _)| *t >= from && *t <= to).collect();
+        let mut during: Vec<&Sample> = samples.iter().filter(|(t, ..)| *t >= from && *t <= to).collect();
         if during.is_empty() {
             // Shorter than the sampling interval: the sample nearest its end stands for it.
-            during.extend(samples.iter().min_by_key(|(t, _, _)| if *t > to { *t - to } else { to - *t }));
+            during.extend(samples.iter().min_by_key(|(t, ..)| if *t > to { *t - to } else { to - *t }));
         }
-        let compilers: Vec<usize> = during.iter().map(|(_, c, _)| *c).collect();
+        let compilers: Vec<usize> = during.iter().map(|(_, c, ..)| *c).collect();
         // CPU use from the last sample before the start to the first after the end.
-        let before = samples.iter().rev().find(|(t, _, _)| *t <= from).map(|s| s.2);
-        let after = samples.iter().find(|(t, _, _)| *t >= to).map(|s| s.2);
-        let cpu = before
-            .zip(after)
-            .and_then(|((b0, t0), (b1, t1))| (t1 > t0).then(|| (b1.saturating_sub(b0)) as f64 / (t1 - t0) as f64));
+        let before = samples.iter().rev().find(|(t, ..)| *t <= from).or(samples.first());
+        let after = samples.iter().find(|(t, ..)| *t >= to).or(samples.last());
+        let cpu = before.zip(after).and_then(|((_, _, (b0, t0), o0), (_, _, (b1, t1), o1))| {
+            let total = t1.checked_sub(*t0).filter(|t| *t > 0)? as f64;
+            Some((b1.saturating_sub(*b0) as f64 / total, o1.saturating_sub(*o0) as f64 / total))
+        });
         Busy {
             share: if compilers.is_empty() {
                 0.0
@@ -179,18 +189,28 @@ impl Drop for Activity {
     }
 }
 
-/// Waits up to `limit` for other builds to finish; returns whether the machine is quiet.
+/// Share of the machine's CPU (all cores) busy over the next `window`.
+fn busy_over(window: Duration) -> f64 {
+    let (b0, t0) = cpu_ticks();
+    std::thread::sleep(window);
+    let (b1, t1) = cpu_ticks();
+    if t1 > t0 { b1.saturating_sub(b0) as f64 / (t1 - t0) as f64 } else { 0.0 }
+}
+
+/// Waits up to `limit` for other work to stop: no compiler running and the machine's CPUs at most
+/// 10% busy over 3 seconds. Returns whether the machine is quiet.
 pub fn wait_until_quiet(limit: Duration) -> bool {
     let until = Instant::now() + limit;
     loop {
         let running = compilers_running();
-        if running == 0 {
+        let busy = busy_over(Duration::from_secs(3));
+        if running == 0 && busy <= 0.10 {
             return true;
         }
         if Instant::now() >= until {
             return false;
         }
-        eprintln!("waiting for {running} other compiler process(es) to finish…");
-        std::thread::sleep(Duration::from_secs(10));
+        eprintln!("waiting for a quiet machine: {running} compiler(s) running, CPUs {:.0}% busy…", busy * 100.0);
+        std::thread::sleep(Duration::from_secs(7));
     }
 }

@@ -50,7 +50,8 @@ struct Args {
     /// profiling one part).
     #[arg(long, value_enum)]
     only: Option<Only>,
-    /// Before measuring, wait up to this many seconds for other builds (`rustc`) to finish.
+    /// Before measuring, wait up to this many seconds for other work to stop (no `rustc` running,
+    /// CPUs at most 10% busy).
     #[arg(long, default_value_t = 0)]
     wait_quiet: u64,
 }
@@ -107,10 +108,17 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    let quiet = args.wait_quiet == 0 || machine::wait_until_quiet(Duration::from_secs(args.wait_quiet));
-    if !quiet {
-        eprintln!("other builds are still running; measuring anyway (the report says so)");
-    }
+    let start_note = if args.wait_quiet == 0 {
+        "This run did not wait for a quiet machine (no `--wait-quiet`).".to_owned()
+    } else if machine::wait_until_quiet(Duration::from_secs(args.wait_quiet)) {
+        format!("This run waited for a quiet machine first (`--wait-quiet {}`) and found one.", args.wait_quiet)
+    } else {
+        eprintln!("the machine is still busy; measuring anyway (the report says so)");
+        format!(
+            "This run waited {} s for a quiet machine (`--wait-quiet`) and measured anyway when it found none.",
+            args.wait_quiet
+        )
+    };
 
     // Handlers' logs go where a Lambda's go, but to nowhere: their formatting cost is measured,
     // their output is not wanted here.
@@ -151,26 +159,21 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
 
-    let timed = |activity: &Activity, from: Instant| Section {
-        seconds: from.elapsed().as_secs_f64(),
-        busy: activity.between(from, Instant::now()),
-    };
-
-    let t = Instant::now();
+    let t0 = Instant::now();
     let cold = bench.block_on(cold::measure(&root, &fakes, usize::from(args.cold_runs), 2));
-    let cold_section = timed(&activity, t);
-
-    let t = Instant::now();
+    let t1 = Instant::now();
     let warm = bench.block_on(warm::measure(&fakes, args.warm_iterations, 20, args.pure_iterations));
-    let warm_section = timed(&activity, t);
-
-    let t = Instant::now();
+    let t2 = Instant::now();
     let fan_out = bench.block_on(fanout::measure(&fakes));
-    let fan_out_section = timed(&activity, t);
-
-    let t = Instant::now();
+    let t3 = Instant::now();
     let calls = bench.block_on(calls::measure(&fakes));
-    let calls_section = timed(&activity, t);
+    let t4 = Instant::now();
+    // One more activity sample after the end, so the last measurement's CPU use can be computed.
+    std::thread::sleep(Duration::from_millis(600));
+    let section =
+        |from: Instant, to: Instant| Section { seconds: (to - from).as_secs_f64(), busy: activity.between(from, to) };
+    let (cold_section, warm_section, fan_out_section, calls_section) =
+        (section(t0, t1), section(t1, t2), section(t2, t3), section(t3, t4));
 
     let artifacts = artifacts::measure(&root);
     let report = Report {
@@ -179,6 +182,7 @@ fn main() -> ExitCode {
         seconds: started.elapsed().as_secs_f64(),
         profile: report::release_profile(&root),
         build_notes,
+        start_note,
         skipped_build: args.skip_build,
         cold: (cold, cold_section),
         warm: (warm, warm_section),

@@ -35,6 +35,8 @@ pub struct Report {
     pub profile: String,
     /// Build steps that failed.
     pub build_notes: Vec<String>,
+    /// How the run started (waited for a quiet machine or not).
+    pub start_note: String,
     /// Whether `--skip-build` was given.
     pub skipped_build: bool,
     /// Cold start.
@@ -98,7 +100,10 @@ fn verdict(met: bool) -> &'static str {
 }
 
 fn busy(section: &Section) -> String {
-    let cpu = section.busy.cpu.map_or_else(|| "–".to_owned(), |c| format!("{:.0}%", c * 100.0));
+    let cpu = section.busy.cpu.map_or_else(
+        || "– | –".to_owned(),
+        |(all, own)| format!("{:.0}% | {:.0}%", all * 100.0, (all - own).max(0.0) * 100.0),
+    );
     let compilers = if section.busy.most == 0 {
         "none".to_owned()
     } else {
@@ -269,9 +274,9 @@ impl Report {
         let _ = writeln!(
             out,
             "What else ran during each measurement, sampled every 250 ms: the machine's CPU use over all\n\
-             {cores} cores, this benchmark's own work included (it keeps up to about one core busy), and\n\
-             other builds (`rustc` processes):\n\n\
-             | measurement | took | machine CPU use | other builds |\n|---|---|---|---|\n\
+             {cores} cores (`/proc/stat`), the part of it that was not this benchmark or the functions it\n\
+             spawned (`/proc/self/stat`), and other builds (`rustc` processes):\n\n\
+             | measurement | took | machine CPU use | of which other work | other builds |\n|---|---|---|---|---|\n\
              | cold start | {} |\n| warm cost | {} |\n| fan-out | {} |\n| API calls | {} |\n",
             busy(&self.cold.1),
             busy(&self.warm.1),
@@ -294,10 +299,12 @@ impl Report {
              --bin triage` (the zips measured, `target/lambda/`); `--skip-build` uses what is already there.\n\
              Everything else runs in one process on loopback: the stateful fakes of `crates/dispatch-fakes`\n\
              (GitHub, Slack, PagerDuty and the Lambda Runtime API emulator) on a tokio runtime and thread of\n\
-             their own, the measured work alone on the main thread. Other options: `--cold-runs N` (default\n\
-             40, at least 20), `--warm-iterations N` (300), `--pure-iterations N` (20,000), `--wait-quiet SECS`\n\
-             (wait for other builds on the machine to finish first), `--only cold|warm|fan-out|calls` (one\n\
-             measurement, raw results on stdout, no report: for profiling). It is not part of `cargo test`.\n\n\
+             their own, the measured work alone on the main thread. It takes about 20 seconds after the\n\
+             builds. Other options: `--cold-runs N` (default 40, at least 20), `--warm-iterations N` (300),\n\
+             `--pure-iterations N` (20,000), `--wait-quiet SECS` (first wait up to SECS for the machine to be\n\
+             quiet: no `rustc` running, CPUs at most 10% busy; use it on a shared machine),\n\
+             `--only cold|warm|fan-out|calls` (one measurement, raw results on stdout, no report: for\n\
+             profiling). It is not part of `cargo test`.\n\n\
              The zips are built for the host, x86_64: this machine cannot download the aarch64 standard\n\
              library that `cargo lambda build --arm64` needs, so the arm64 zips (what the CloudFormation\n\
              stack deploys) were not measured; expect them to be of similar size.\n"
@@ -305,6 +312,7 @@ impl Report {
         if !self.build_notes.is_empty() {
             let _ = writeln!(out, "Build problems in this run: {}\n", self.build_notes.join("; "));
         }
+        let _ = writeln!(out, "{}\n", self.start_note);
         if self.skipped_build {
             let _ = writeln!(out, "This run used binaries and zips already built (`--skip-build`).\n");
         }
