@@ -123,9 +123,18 @@ write("triage_request", "function-url-window-edge", bytes([FUNCTION_URL | FORM |
       + (headers + yes).encode())
 write("triage_request", "function-url-any-clock", bytes([FUNCTION_URL | SIGN | ANY_CLOCK]) + struct.pack("<q", NOW - 301)
       + (headers + form(block_actions("dispatch_no", compact(button)))).encode())
-for name, when in [("far-past", -(2**62)), ("far-future", 2**62)]:
-    write("triage_request", "function-url-signed-" + name, bytes([FUNCTION_URL | FORM | SIGN | ANY_CLOCK])
+# The clock's extremes: the oldest timestamp `now - timestamp` can be computed for, and the latest.
+OLDEST = -(2**63) + NOW + 1
+for name, when in [("oldest", OLDEST), ("latest", 2**63 - 1)]:
+    write("triage_request", "function-url-signed-%s-timestamp" % name, bytes([FUNCTION_URL | FORM | SIGN | ANY_CLOCK])
           + struct.pack("<q", when) + (headers + yes).encode())
+write("triage_request", "function-url-unsigned-oldest-timestamp", bytes([FUNCTION_URL])
+      + ("X-Slack-Request-Timestamp: %d\nX-Slack-Signature: v0=00\n\npayload=%%7B%%7D" % OLDEST).encode())
+# The crashes found so far, kept as seeds once fixed: timestamps whose distance from now overflowed.
+write("triage_request", "unsigned-timestamp-i64-min", bytes([FUNCTION_URL])
+      + b"X-Slack-Request-Timestamp: -9223372036854775808\nX-Slack-Signature: v0=00\n\npayload={}")
+write("triage_request", "signed-timestamp-now-minus-2-pow-63", bytes([FUNCTION_URL | SIGN | ANY_CLOCK])
+      + struct.pack("<q", NOW - 2**63) + b"\n\npayload={}")
 write("triage_request", "function-url-bad-signature", bytes([FUNCTION_URL])
       + ("X-Slack-Signature: v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503\n" + headers
          + form(block_actions("dispatch_yes", compact(button)))).encode())
