@@ -143,18 +143,35 @@ impl Report {
             met: peak <= RSS_MB,
         });
         let warm = &self.warm.0;
-        let incoming_cpu = warm
+        // The worse of the two placements counts.
+        let worst = |r: &crate::warm::WarmRow| {
+            let one = r.cpu.map(|c| c.median);
+            let spread = r.spread.as_ref().and_then(|s| s.cpu).map(|c| c.median);
+            one.into_iter().chain(spread).fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b))))
+        };
+        let incoming = warm
             .rows
             .iter()
             .filter(|r| !r.label.starts_with("triage") && !r.label.contains("repository of"))
             .filter(|r| !r.label.starts_with("dedup lookup"))
-            .filter_map(|r| r.cpu.map(|c| (c.median, r.label.as_str())))
-            .fold((0.0, ""), |a, b| if b.0 > a.0 { b } else { a });
-        targets.push(Target {
-            what: "per-alarm overhead excluding network ≤ 1 ms median (handler CPU time, worst type)",
-            measured: format!("{} ms ({})", ms(incoming_cpu.0), incoming_cpu.1),
-            met: incoming_cpu.0 > 0.0 && incoming_cpu.0 <= OVERHEAD_MS,
-        });
+            .filter_map(|r| worst(r).map(|w| (w, r)))
+            .fold(None, |a: Option<(f64, &crate::warm::WarmRow)>, b| match a {
+                Some(a) if a.0 >= b.0 => Some(a),
+                _ => Some(b),
+            });
+        if let Some((value, row)) = incoming {
+            let detail = match (&row.spread, warm.pinned, row.cpu) {
+                (Some(_), Some(_), Some(one)) => {
+                    format!("{}; {} ms with both threads on one CPU", row.label, ms(one.median))
+                }
+                _ => row.label.clone(),
+            };
+            targets.push(Target {
+                what: "per-alarm overhead excluding network ≤ 1 ms median (handler CPU time, worst type)",
+                measured: format!("{} ms ({detail})", ms(value)),
+                met: value > 0.0 && value <= OVERHEAD_MS,
+            });
+        }
         let pure = warm.pure.iter().filter(|p| p.label.contains("`plan`")).map(|p| p.time.median).fold(0.0, f64::max);
         targets.push(Target {
             what: "… and its pure part (`parse_event` + `plan`, worst type)",
@@ -370,29 +387,47 @@ impl Report {
              none is suppressed as a duplicate; the per-type rows send each alarm to an empty repository of\n\
              its own (`githubRepo`), so every invocation does the same work (one lookup request); the\n\
              *repository of N issues* rows use the default repository filled with `FakeGitHub::seed`.\n\n\
-             **Wall time includes the loopback HTTP round trips to the fakes and the fakes' own work**\n\
-             (on the other core), so it is an upper bound of the overhead, not a network-free figure.\n\
-             *Handler CPU* is the CPU time of the measuring thread during the invocation\n\
-             (`/proc/thread-self/schedstat`): everything the handler itself does — parsing, planning,\n\
-             building and reading the HTTP messages, the client side of the loopback system calls,\n\
-             logging — and none of the fakes' work or of the waiting. That is the per-alarm overhead\n\
-             excluding network.\n\n\
-             | invocation | HTTP requests | wall, ms: median | wall, ms: p99 | handler CPU, ms: median | handler CPU, ms: p99 | invocations/s |\n\
-             |---|---|---|---|---|---|---|",
+             **Wall time includes the loopback HTTP round trips to the fakes and the fakes' own work**,\n\
+             so it is an upper bound of the overhead, not a network-free figure. *Handler CPU* is the CPU\n\
+             time of the measuring thread during the invocation (`/proc/thread-self/schedstat`): everything\n\
+             the handler itself does — parsing, planning, building and reading the HTTP messages, the\n\
+             client side of the loopback system calls, logging — and none of the fakes' work or of the\n\
+             waiting. That is the per-alarm overhead excluding network.\n\n\
+             {placement}\n\n\
+             | invocation | HTTP requests | wall, ms: median | wall, ms: p99 | handler CPU, ms: median | handler CPU, ms: p99 | invocations/s | any CPU: wall, ms: median | any CPU: handler CPU, ms: median |\n\
+             |---|---|---|---|---|---|---|---|---|",
             n = warm.iterations,
-            warmup = warm.warmup
+            warmup = warm.warmup,
+            placement = match warm.pinned {
+                Some(cpu) => format!(
+                    "The rows were measured twice. First with the measuring thread and the fakes' thread pinned to\n\
+                     one CPU (CPU {cpu}), so they take turns: the columns up to *invocations/s*. Then free to run on\n\
+                     any CPU (the *any CPU* columns), as the scheduler places them: each request then wakes a\n\
+                     thread on the other, usually idle, virtual CPU and back, which on this virtual machine costs\n\
+                     more CPU time than the handler's own work. Lambda has no such loopback; its network interrupts\n\
+                     cost something else again, so the one-CPU figures are the handler's own cost and the any-CPU\n\
+                     figures an upper bound. The target is checked against the worse of the two."
+                ),
+                None => "The threads could not be pinned to one CPU here: the rows were measured once, with the \n\
+                         threads free to run on any CPU."
+                    .to_owned(),
+            }
         );
         for row in &warm.rows {
+            let spread_wall = row.spread.as_ref().map_or_else(|| "–".to_owned(), |s| ms(s.wall.median));
+            let spread_cpu = row.spread.as_ref().and_then(|s| s.cpu).map_or_else(|| "–".to_owned(), |c| ms(c.median));
             let _ = writeln!(
                 out,
-                "| {} | {:.1} | {} | {} | {} | {} | {:.0} |",
+                "| {} | {:.1} | {} | {} | {} | {} | {:.0} | {} | {} |",
                 row.label,
                 row.requests,
                 ms(row.wall.median),
                 ms(row.wall.p99),
                 row.cpu.map_or_else(|| "–".to_owned(), |c| ms(c.median)),
                 row.cpu.map_or_else(|| "–".to_owned(), |c| ms(c.p99)),
-                row.per_second
+                row.per_second,
+                spread_wall,
+                spread_cpu
             );
         }
         let _ = writeln!(

@@ -13,6 +13,7 @@ use dispatch_core::incoming::IssueAction;
 use dispatch_core::message::parse_event;
 use dispatch_core::routing::{Dedup, plan};
 use dispatch_core::triage::{event, payload, verify};
+use rustix::thread::CpuSet;
 use serde_json::{Value, json};
 use tokio::runtime::Handle;
 
@@ -32,6 +33,18 @@ pub struct WarmRow {
     pub per_second: f64,
     /// HTTP requests per invocation.
     pub requests: f64,
+    /// The same row measured again with the threads free to run on every CPU, when the first
+    /// measurement had them on one.
+    pub spread: Option<Spread>,
+}
+
+/// A row measured with the handler's and the fakes' threads free to run on different CPUs.
+#[derive(Debug, Clone)]
+pub struct Spread {
+    /// Wall time per invocation, ms.
+    pub wall: Summary,
+    /// CPU time of the handler's thread per invocation, ms.
+    pub cpu: Option<Summary>,
 }
 
 /// The pure part of one type: no I/O.
@@ -56,6 +69,9 @@ pub struct Warm {
     pub warmup: usize,
     /// Calls per pure row.
     pub pure_iterations: usize,
+    /// The CPU the rows were first measured on, both threads pinned to it; `None` if pinning was
+    /// not possible (then the rows were measured once, unpinned).
+    pub pinned: Option<usize>,
 }
 
 /// Samples of one row.
@@ -92,13 +108,50 @@ impl Samples {
             cpu: self.cpu_known.then(|| Summary::millis(&self.cpu)),
             per_second: n as f64 / total.as_secs_f64(),
             requests: requests as f64 / n as f64,
+            spread: None,
         }
     }
 }
 
 /// Runs every row. Must run on a current-thread runtime (the handler's work then stays on the
-/// measuring thread).
+/// measuring thread). The rows are measured first with this thread and the fakes' thread pinned to
+/// one CPU, then again free to run on any CPU: on a virtual machine, waking a thread on an idle
+/// CPU costs far more than the work itself, and which of the two a run gets would otherwise be
+/// down to the scheduler.
 pub async fn measure(fakes_runtime: &Handle, iterations: usize, warmup: usize, pure_iterations: usize) -> Warm {
+    let all = rustix::thread::sched_getaffinity(None).ok();
+    let first = all.and_then(|set| (0..CpuSet::MAX_CPU).find(|cpu| set.is_set(*cpu)));
+    let pinned = match first {
+        Some(cpu) => {
+            let mut one = CpuSet::new();
+            one.set(cpu);
+            place(fakes_runtime, one).await.ok().map(|()| cpu)
+        }
+        None => None,
+    };
+    let mut rows = rows(fakes_runtime, iterations, warmup).await;
+    let stack = Stack::start(fakes_runtime).await;
+    let mut pure: Vec<PureRow> =
+        Kind::ALL.into_iter().map(|kind| pure_incoming(&stack, kind, pure_iterations)).collect();
+    pure.push(pure_triage(&stack, pure_iterations));
+    pure.push(pure_github_page(pure_iterations / 10));
+    if let (Some(_), Some(all)) = (pinned, all) {
+        place(fakes_runtime, all).await.expect("the original CPU affinity is allowed");
+        eprintln!("warm: again, threads on any CPU");
+        for (row, free) in rows.iter_mut().zip(self::rows(fakes_runtime, iterations, warmup).await) {
+            row.spread = Some(Spread { wall: free.wall, cpu: free.cpu });
+        }
+    }
+    Warm { rows, pure, iterations, warmup, pure_iterations, pinned }
+}
+
+/// Restricts this thread and the fakes' thread to `cpus`.
+async fn place(fakes_runtime: &Handle, cpus: CpuSet) -> rustix::io::Result<()> {
+    rustix::thread::sched_setaffinity(None, &cpus)?;
+    fakes_runtime.spawn(async move { rustix::thread::sched_setaffinity(None, &cpus) }).await.expect("fakes task")
+}
+
+async fn rows(fakes_runtime: &Handle, iterations: usize, warmup: usize) -> Vec<WarmRow> {
     let mut rows = Vec::new();
     for kind in Kind::ALL {
         let stack = Stack::start(fakes_runtime).await;
@@ -123,12 +176,7 @@ pub async fn measure(fakes_runtime: &Handle, iterations: usize, warmup: usize, p
         rows.push(triage_row(&stack, answer, iterations, warmup).await);
         eprintln!("warm: triage {answer:?}");
     }
-    let stack = Stack::start(fakes_runtime).await;
-    let mut pure: Vec<PureRow> =
-        Kind::ALL.into_iter().map(|kind| pure_incoming(&stack, kind, pure_iterations)).collect();
-    pure.push(pure_triage(&stack, pure_iterations));
-    pure.push(pure_github_page(pure_iterations / 10));
-    Warm { rows, pure, iterations, warmup, pure_iterations }
+    rows
 }
 
 /// `1,000`.
