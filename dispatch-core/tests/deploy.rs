@@ -388,3 +388,138 @@ fn the_deploy_command_reader_finds_continued_lines() {
     let text = "x\naws cloudformation deploy \\\n  --stack-name d \\\n  --parameter-overrides \\\n    A=1 \\\n    Bc=\"$X\"\necho B=2\n";
     assert_eq!(deploy_commands(text), [vec!["A".to_owned(), "Bc".to_owned()]]);
 }
+
+/// A parameter's value as CloudFormation hands it to `Ref` and `Fn::Equals`: a string, the one in
+/// `given` if any, else the parameter's default (a number default becomes its decimal text).
+fn parameter_value(template: &Value, given: &[(&str, &str)], name: &str) -> String {
+    if let Some((_, value)) = given.iter().find(|(n, _)| *n == name) {
+        return (*value).to_owned();
+    }
+    match &parameter(template, name)["Default"] {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        other => panic!("parameter {name} is not given and its default is {other}"),
+    }
+}
+
+/// A value of the template as CloudFormation resolves it with the parameters `given` (the others at
+/// their defaults): `Ref` to a parameter, `Fn::If` on a condition; `None` for `AWS::NoValue`.
+fn resolve(template: &Value, given: &[(&str, &str)], value: &Value) -> Option<Value> {
+    if let Some(name) = value.get("Ref").and_then(Value::as_str) {
+        return (name != "AWS::NoValue").then(|| Value::String(parameter_value(template, given, name)));
+    }
+    if let Some([condition, then, otherwise]) = value.get("Fn::If").and_then(Value::as_array).map(Vec::as_slice) {
+        let condition = condition.as_str().expect("Fn::If names a condition");
+        let branch = if condition_holds(template, given, condition) { then } else { otherwise };
+        return resolve(template, given, branch);
+    }
+    Some(value.clone())
+}
+
+/// Whether the named condition holds with the parameters `given` (the others at their defaults).
+fn condition_holds(template: &Value, given: &[(&str, &str)], name: &str) -> bool {
+    let definition = section(template, "Conditions").get(name).unwrap_or_else(|| panic!("no condition {name}"));
+    evaluate(template, given, definition)
+}
+
+fn evaluate(template: &Value, given: &[(&str, &str)], expression: &Value) -> bool {
+    let operands = |function: &str| expression[function].as_array().cloned().unwrap_or_default();
+    let text = |value: &Value| match resolve(template, given, value) {
+        Some(Value::String(s)) => s,
+        Some(Value::Number(n)) => n.to_string(),
+        other => panic!("Fn::Equals compares {other:?}"),
+    };
+    let object = expression.as_object().unwrap_or_else(|| panic!("{expression} is not a condition function"));
+    match object.keys().next().map(String::as_str) {
+        Some("Fn::Not") => !evaluate(template, given, &operands("Fn::Not")[0]),
+        Some("Fn::Or") => operands("Fn::Or").iter().any(|c| evaluate(template, given, c)),
+        Some("Fn::And") => operands("Fn::And").iter().all(|c| evaluate(template, given, c)),
+        Some("Fn::Equals") => {
+            let [a, b] = operands("Fn::Equals").try_into().expect("Fn::Equals has two operands");
+            text(&a) == text(&b)
+        }
+        Some("Condition") => condition_holds(template, given, expression["Condition"].as_str().expect("a name")),
+        other => panic!("unexpected condition function {other:?} in {expression}"),
+    }
+}
+
+/// The `ReservedConcurrentExecutions` a function gets with the parameters `given`; `None` when it
+/// reserves none (the property is absent or resolves to `AWS::NoValue`).
+fn reserved_concurrency(template: &Value, function: &str, given: &[(&str, &str)]) -> Option<String> {
+    let property = resource(template, function)["Properties"].get("ReservedConcurrentExecutions")?;
+    match resolve(template, given, property)? {
+        Value::String(s) => Some(s),
+        Value::Number(n) => Some(n.to_string()),
+        other => panic!("{function}'s ReservedConcurrentExecutions is {other}"),
+    }
+}
+
+/// The `Fn::If` a function's reserved concurrency must be: the parameter under a condition of the
+/// template, else no value.
+fn assert_reserved_from_parameter_under_a_condition(template: &Value, function: &str, parameter_name: &str) {
+    let property = &resource(template, function)["Properties"]["ReservedConcurrentExecutions"];
+    let branches = property["Fn::If"].as_array().unwrap_or_else(|| {
+        panic!("{function}'s ReservedConcurrentExecutions is {property}, not an Fn::If on a condition")
+    });
+    let condition = branches[0].as_str().expect("Fn::If names a condition");
+    assert!(section(template, "Conditions").contains_key(condition), "no condition {condition}");
+    assert!(is_ref_to(&branches[1], parameter_name), "{function} reserves {}, not {parameter_name}", branches[1]);
+    assert!(is_ref_to(&branches[2], "AWS::NoValue"), "{function} reserves {} when {condition} is false", branches[2]);
+}
+
+#[test]
+fn triage_reserves_the_concurrency_of_its_parameter_5_by_default_and_none_when_it_is_0_or_empty() {
+    let template = template();
+    assert_reserved_from_parameter_under_a_condition(&template, TRIAGE, "TriageReservedConcurrency");
+    let definition = parameter(&template, "TriageReservedConcurrency");
+    assert_eq!(definition["Type"], "Number");
+    assert_eq!(definition["Default"], json!(5));
+    assert_eq!(definition["MinValue"], json!(0), "a negative reservation is refused up front");
+
+    let reserved = |value: &str| reserved_concurrency(&template, TRIAGE, &[("TriageReservedConcurrency", value)]);
+    assert_eq!(reserved_concurrency(&template, TRIAGE, &[]).as_deref(), Some("5"), "by default");
+    assert_eq!(reserved("12").as_deref(), Some("12"));
+    assert_eq!(reserved("1").as_deref(), Some("1"));
+    // 0 must mean "reserve none", never "reserve 0": that would throttle every click.
+    assert_eq!(reserved("0"), None);
+    assert_eq!(reserved(""), None);
+}
+
+#[test]
+fn incoming_reserves_concurrency_only_when_its_parameter_is_set_to_more_than_0() {
+    let template = template();
+    assert_reserved_from_parameter_under_a_condition(&template, INCOMING, "IncomingReservedConcurrency");
+    let definition = parameter(&template, "IncomingReservedConcurrency");
+    assert_eq!(definition["Default"], "", "incoming reserves nothing unless a team asks");
+    // A whole number in its plain form, or empty: "00" or "0.0" would pass a looser check, miss the
+    // condition's "0" and reserve 0, which stops every alarm.
+    assert_eq!(definition["AllowedPattern"], "^(0|[1-9][0-9]*)?$");
+
+    let reserved = |value: &str| reserved_concurrency(&template, INCOMING, &[("IncomingReservedConcurrency", value)]);
+    assert_eq!(reserved_concurrency(&template, INCOMING, &[]), None, "by default");
+    assert_eq!(reserved("20").as_deref(), Some("20"));
+    assert_eq!(reserved("0"), None, "0 would throttle every alarm: it must mean none");
+    assert_eq!(reserved(""), None);
+    // Each function's reservation is its own.
+    assert_eq!(reserved_concurrency(&template, TRIAGE, &[("IncomingReservedConcurrency", "20")]).as_deref(), Some("5"));
+    assert_eq!(reserved_concurrency(&template, INCOMING, &[("TriageReservedConcurrency", "7")]), None);
+}
+
+#[test]
+fn every_parameter_is_in_exactly_one_parameter_group_of_the_console() {
+    let template = template();
+    let groups = template["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]
+        .as_array()
+        .expect("the template has ParameterGroups");
+    let mut grouped = BTreeMap::<&str, usize>::new();
+    for group in groups {
+        for name in group["Parameters"].as_array().into_iter().flatten() {
+            let name = name.as_str().expect("parameter names are strings");
+            assert!(section(&template, "Parameters").contains_key(name), "a group lists {name}, not a parameter");
+            *grouped.entry(name).or_default() += 1;
+        }
+    }
+    for name in section(&template, "Parameters").keys() {
+        assert_eq!(grouped.get(name.as_str()), Some(&1), "{name} is not in exactly one parameter group");
+    }
+}
