@@ -39,6 +39,11 @@ impl Deadline {
         Self::after(Duration::from_millis(deadline_ms - now_ms).saturating_sub(margin))
     }
 
+    /// A deadline `reserve` earlier, so that work after it still has `reserve` left.
+    pub fn reserving(&self, reserve: Duration) -> Self {
+        Self(self.0.checked_sub(reserve).unwrap_or(self.0))
+    }
+
     /// Time left; zero once passed.
     pub fn remaining(&self) -> Duration {
         self.0.saturating_duration_since(Instant::now())

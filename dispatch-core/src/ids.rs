@@ -205,6 +205,12 @@ impl SlackUserId {
         check_chars(value, |c| c.is_ascii_alphanumeric(), "letters and digits (a Slack id such as U012ABCDEF)")?;
         Ok(Self(value.to_owned()))
     }
+
+    /// Whether this names a conversation (a public `C…` or private `G…` channel, a `D…` DM) rather
+    /// than a person (`U…`, or `W…` in Enterprise Grid).
+    pub fn is_conversation(&self) -> bool {
+        self.0.starts_with(['C', 'G', 'D'])
+    }
 }
 
 string_id!(
@@ -284,6 +290,16 @@ mod tests {
         assert_eq!(GitHubMention::parse("@alice").unwrap().as_str(), "alice");
         assert_eq!(GitHubMention::parse("acme/security-team").unwrap().as_str(), "acme/security-team");
         assert!(GitHubMention::parse("alice bob").is_err());
+    }
+
+    #[test]
+    fn channel_and_dm_ids_are_conversations_and_user_ids_are_people() {
+        for id in ["C012AB3CD", "G0PRIVATE", "D024BE91L"] {
+            assert!(SlackUserId::parse(id).unwrap().is_conversation(), "{id}");
+        }
+        for id in ["U012ABCDEF", "W012A3CDE"] {
+            assert!(!SlackUserId::parse(id).unwrap().is_conversation(), "{id}");
+        }
     }
 
     #[test]

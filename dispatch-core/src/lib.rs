@@ -12,5 +12,6 @@ pub mod message;
 pub mod pagerduty;
 pub mod routing;
 pub mod slack;
+pub mod state;
 pub mod telemetry;
 pub mod triage;

@@ -111,7 +111,7 @@ pub struct IncidentPlan {
     pub title: String,
     /// Incident details.
     pub details: Option<String>,
-    /// Dedup key: the request id.
+    /// Dedup key: the title, as the Node version keyed it (DESIGN.md §5b).
     pub incident_key: String,
     /// `body.pagerduty.service` > `pagerDutyServiceId` > `PagerDutyServiceId`.
     pub service: ServiceId,
@@ -225,11 +225,23 @@ fn defaulted(user: &User, index: usize, content: SlackContent, defaults: &Routin
         .collect()
 }
 
+/// Longest incident key: PagerDuty's limit for `incident_key` and `dedup_key`.
+pub const INCIDENT_KEY_MAX: usize = 255;
+
+/// The incident key of a high-priority or fallback alarm: its title, as the Node version keyed it,
+/// cut to [`INCIDENT_KEY_MAX`] characters. So a flapping alarm pages once while its incident is
+/// open, a Lambda retry never pages twice, and distinct alarms that share a `requestId` (an "ID for
+/// logging" to the original spec; some senders send a constant one) each page. Triage's No keys its
+/// incident by the request id instead.
+pub fn incident_key(title: &str) -> String {
+    title.chars().take(INCIDENT_KEY_MAX).collect()
+}
+
 fn incident(message: &Message, content: &IncidentContent, defaults: &RoutingDefaults) -> IncidentPlan {
     IncidentPlan {
         title: content.title.clone(),
         details: content.details.clone(),
-        incident_key: message.request_id.to_string(),
+        incident_key: incident_key(&content.title),
         service: content
             .service
             .clone()

@@ -243,7 +243,7 @@ async fn lookup_row(stack: &Stack, size: u64, iterations: usize, warmup: usize) 
                 repo,
                 &title,
                 Dedup::OpenOnly,
-                Some("<!-- dispatch:event=lookup -->"),
+                Some(dispatch_core::github::OwnIssue { marker: "<!-- dispatch:event=lookup ", maybe_closed: false }),
                 Deadline::after(BUDGET),
             )
             .await

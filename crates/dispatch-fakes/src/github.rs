@@ -1,5 +1,8 @@
 //! A fake GitHub REST API: issues (listing with `Link` pages, search, create, get, close) and
-//! comments, per repository, plus the GitHub App installation-token exchange.
+//! comments, per repository, plus the GitHub App installation-token exchange. As hostile as the
+//! real one where it matters to Dispatch: other people comment on its issues
+//! ([`FakeGitHub::comment_as`]), a create may be applied late ([`Fault::AppliedLate`]), and search
+//! may answer with incomplete results ([`FakeGitHub::search_incomplete`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -52,13 +55,23 @@ pub struct FakeIssue {
     pub comment_ids: Vec<u64>,
     /// Whether this is a pull request.
     pub pull_request: bool,
+    /// Who opened it.
+    pub author: String,
+    /// Who wrote each comment, in the same order.
+    pub comment_authors: Vec<String>,
 }
+
+/// The login of whoever calls the fake with a token (Dispatch).
+pub const DISPATCH_LOGIN: &str = "dispatch-bot";
 
 #[derive(Debug, Default)]
 struct State {
     repos: HashMap<String, Vec<FakeIssue>>,
     faults: Faults<GitHubRoute>,
     next_comment: u64,
+    /// Requests answered with an error but to be applied when the next one to their route comes.
+    deferred: Vec<(GitHubRoute, Vec<String>, Recorded)>,
+    search_incomplete: bool,
 }
 
 /// The fake GitHub.
@@ -103,8 +116,13 @@ impl FakeGitHub {
         lock(&self.state).repos.get(repo).cloned().unwrap_or_default()
     }
 
-    /// Adds an issue and returns its number.
+    /// Adds an issue opened by Dispatch ([`DISPATCH_LOGIN`]) and returns its number.
     pub fn add_issue(&self, repo: &str, title: &str, body: &str, open: bool) -> u64 {
+        self.add_issue_by(repo, DISPATCH_LOGIN, title, body, open)
+    }
+
+    /// Adds an issue opened by `author` and returns its number.
+    pub fn add_issue_by(&self, repo: &str, author: &str, title: &str, body: &str, open: bool) -> u64 {
         let mut state = lock(&self.state);
         let issues = state.repos.entry(repo.to_owned()).or_default();
         let number = issues.len() as u64 + 1;
@@ -118,8 +136,32 @@ impl FakeGitHub {
             comments: Vec::new(),
             comment_ids: Vec::new(),
             pull_request: false,
+            author: author.to_owned(),
+            comment_authors: Vec::new(),
         });
         number
+    }
+
+    /// Comments on issue `number` of `repo` as `login` (anyone who can read a repository can
+    /// comment on its issues) and returns the comment's id.
+    pub fn comment_as(&self, repo: &str, number: u64, login: &str, body: &str) -> u64 {
+        let mut state = lock(&self.state);
+        state.next_comment += 1;
+        let id = state.next_comment;
+        let issue = state
+            .repos
+            .get_mut(repo)
+            .and_then(|issues| issues.iter_mut().find(|i| i.number == number))
+            .expect("the issue exists");
+        issue.comments.push(body.to_owned());
+        issue.comment_ids.push(id);
+        issue.comment_authors.push(login.to_owned());
+        id
+    }
+
+    /// Makes the search API answer with `incomplete_results: true` (its query timed out), or not.
+    pub fn search_incomplete(&self, incomplete: bool) {
+        lock(&self.state).search_incomplete = incomplete;
     }
 
     /// Fills `repo` with `count` issues titled `existing alarm N`, every third closed.
@@ -160,11 +202,21 @@ fn issue_json(base: &str, repo: &str, issue: &FakeIssue) -> Value {
         "labels": issue.labels.iter().map(|l| json!({ "name": l })).collect::<Vec<_>>(),
         "html_url": format!("{base}/{repo}/issues/{}", issue.number),
         "comments": issue.comments.len(),
+        "user": { "login": issue.author, "type": if issue.author.ends_with("[bot]") { "Bot" } else { "User" } },
     });
     if issue.pull_request {
         value["pull_request"] = json!({ "url": format!("{base}/{repo}/pull/{}", issue.number) });
     }
     value
+}
+
+fn comment_json(base: &str, repo: &str, number: u64, id: u64, body: &str, author: &str) -> Value {
+    json!({
+        "id": id,
+        "html_url": format!("{base}/{repo}/issues/{number}#issuecomment-{id}"),
+        "body": body,
+        "user": { "login": author },
+    })
 }
 
 fn route(request: &Incoming) -> Option<GitHubRoute> {
@@ -195,7 +247,18 @@ async fn handle(state: &Mutex<State>, base: &str, request: Incoming) -> Response
         return json(401, json!({ "message": "Requires authentication" }));
     }
     let Some(route) = route(&request) else { return unexpected(&request) };
-    let fault = lock(state).faults.take(&route);
+    let (fault, deferred) = {
+        let mut state = lock(state);
+        let at = state.deferred.iter().position(|(r, _, _)| *r == route);
+        (state.faults.take(&route), at.map(|at| state.deferred.remove(at)))
+    };
+    if let Some((route, segments, recorded)) = deferred {
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let _ = apply(state, base, route, &segments, &recorded);
+    }
+    if let Some(Fault::AppliedLate(_)) = &fault {
+        lock(state).deferred.push((route, request.segments.clone(), request.recorded.clone()));
+    }
     if let Some(fault) = &fault
         && let Some(response) = short_circuit(fault).await
     {
@@ -221,6 +284,7 @@ fn apply(state: &Mutex<State>, base: &str, route: GitHubRoute, s: &[&str], reque
             if let Some(at) = issue.comment_ids.iter().position(|c| *c == id) {
                 issue.comment_ids.remove(at);
                 issue.comments.remove(at);
+                issue.comment_authors.remove(at);
                 return json(204, Value::Null);
             }
         }
@@ -248,6 +312,8 @@ fn apply(state: &Mutex<State>, base: &str, route: GitHubRoute, s: &[&str], reque
                 comments: Vec::new(),
                 comment_ids: Vec::new(),
                 pull_request: false,
+                author: DISPATCH_LOGIN.to_owned(),
+                comment_authors: Vec::new(),
             };
             let value = issue_json(base, &repo, &issue);
             issues.push(issue);
@@ -272,7 +338,8 @@ fn apply(state: &Mutex<State>, base: &str, route: GitHubRoute, s: &[&str], reque
                 .comments
                 .iter()
                 .zip(&issue.comment_ids)
-                .map(|(c, id)| json!({ "id": id, "html_url": format!("{base}/{repo}/issues/{}#issuecomment-{id}", issue.number), "body": c }))
+                .zip(&issue.comment_authors)
+                .map(|((c, id), author)| comment_json(base, &repo, issue.number, *id, c, author))
                 .collect();
             json(200, json!(comments))
         }
@@ -281,11 +348,8 @@ fn apply(state: &Mutex<State>, base: &str, route: GitHubRoute, s: &[&str], reque
             let text = body["body"].as_str().unwrap_or_default().to_owned();
             issues[index].comments.push(text.clone());
             issues[index].comment_ids.push(comment_id);
-            let id = comment_id;
-            json(
-                201,
-                json!({ "id": id, "html_url": format!("{base}/{repo}/issues/{}#issuecomment-{id}", issues[index].number), "body": text }),
-            )
+            issues[index].comment_authors.push(DISPATCH_LOGIN.to_owned());
+            json(201, comment_json(base, &repo, issues[index].number, comment_id, &text, DISPATCH_LOGIN))
         }
         GitHubRoute::Search | GitHubRoute::DeleteComment => unreachable!("handled above"),
     }
@@ -322,6 +386,8 @@ fn search(state: &State, base: &str, request: &Recorded) -> Response {
         None
     };
     let issues = state.repos.get(&repo).map(Vec::as_slice).unwrap_or_default();
+    // GitHub's search matches words; exact-title filtering is the client's job.
+    let words = words.trim().to_owned();
     let mut items: Vec<&FakeIssue> = issues
         .iter()
         .rev()
@@ -330,8 +396,23 @@ fn search(state: &State, base: &str, request: &Recorded) -> Response {
         .collect();
     items.sort_by_key(|i| i.title != words);
     let total = items.len();
-    let items: Vec<Value> = items.into_iter().take(100).map(|i| issue_json(base, &repo, i)).collect();
-    json(200, json!({ "total_count": total, "incomplete_results": false, "items": items }))
+    let per_page: usize = request.query.get("per_page").and_then(|p| p.parse().ok()).unwrap_or(30).clamp(1, 100);
+    let page: usize = request.query.get("page").and_then(|p| p.parse().ok()).unwrap_or(1).max(1);
+    let start = (page - 1) * per_page;
+    let items: Vec<Value> = items.into_iter().skip(start).take(per_page).map(|i| issue_json(base, &repo, i)).collect();
+    let incomplete = state.search_incomplete;
+    let mut response = json(200, json!({ "total_count": total, "incomplete_results": incomplete, "items": items }));
+    if start + per_page < total.min(1000) {
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("q", &q)
+            .append_pair("per_page", &per_page.to_string())
+            .append_pair("page", &(page + 1).to_string())
+            .finish();
+        if let Ok(value) = format!("<{base}/search/issues?{query}>; rel=\"next\"").parse() {
+            response.headers_mut().insert("link", value);
+        }
+    }
+    response
 }
 
 impl Fault {

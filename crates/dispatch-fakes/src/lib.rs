@@ -12,7 +12,7 @@ mod server;
 mod slack;
 pub mod support;
 
-pub use github::{FakeGitHub, FakeIssue, GitHubRoute};
+pub use github::{DISPATCH_LOGIN, FakeGitHub, FakeIssue, GitHubRoute};
 pub use kms::FakeKms;
 pub use lambda::{Invocation, LambdaRuntime};
 pub use pagerduty::{FakeIncident, FakePagerDuty};

@@ -57,6 +57,10 @@ pub enum Fault {
     AppliedThenHang(Duration),
     /// Slack only: HTTP 200 with `{"ok":false,"error":CODE}`, without doing anything.
     SlackError(String),
+    /// GitHub only: answer this status (a 502, say) without doing the work now, and do it when
+    /// the next request to the same route arrives, just before handling that one: a create that
+    /// GitHub applies late, after the client has looked for it and sent it again.
+    AppliedLate(u16),
 }
 
 /// Planned faults by route, each for a number of requests.
@@ -172,6 +176,9 @@ pub async fn short_circuit(fault: &Fault) -> Option<Response> {
             Some(json(504, serde_json::json!({ "message": "fake: hung" })))
         }
         Fault::SlackError(code) => Some(json(200, serde_json::json!({ "ok": false, "error": code }))),
+        Fault::AppliedLate(status) => {
+            Some(json(*status, serde_json::json!({ "message": "fake: injected failure (applied later)" })))
+        }
         Fault::AppliedThenHang(_) => None,
     }
 }

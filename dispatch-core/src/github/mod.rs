@@ -19,7 +19,7 @@ use url::Url;
 use crate::deadline::{Deadline, RetryPolicy, Verdict, retry_after, with_retries};
 use crate::ids::Repo;
 
-pub use dedup::{LIST_PAGE_LIMIT, Lookup};
+pub use dedup::{LIST_PAGE_LIMIT, Lookup, OwnIssue, Twin};
 
 /// How Dispatch authenticates to GitHub.
 #[derive(Debug, Clone)]
@@ -92,6 +92,9 @@ pub struct Issue {
     /// Present on pull requests, which the issues API also lists.
     #[serde(default, skip_serializing)]
     pub pull_request: Option<Value>,
+    /// Who opened it.
+    #[serde(default)]
+    pub user: Option<Account>,
 }
 
 impl Issue {
@@ -99,6 +102,18 @@ impl Issue {
     pub fn is_open(&self) -> bool {
         self.state == "open"
     }
+
+    /// The login of who opened it.
+    pub fn author(&self) -> Option<&str> {
+        self.user.as_ref().map(|u| u.login.as_str())
+    }
+}
+
+/// A GitHub account (user, machine account or App bot), as far as Dispatch needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Account {
+    /// Login (`alice`, `dispatch-bot`, `my-app[bot]`).
+    pub login: String,
 }
 
 /// An issue to create.
@@ -122,6 +137,16 @@ pub struct Comment {
     /// Text.
     #[serde(default)]
     pub body: Option<String>,
+    /// Who wrote it.
+    #[serde(default)]
+    pub user: Option<Account>,
+}
+
+impl Comment {
+    /// The login of who wrote it.
+    pub fn author(&self) -> Option<&str> {
+        self.user.as_ref().map(|u| u.login.as_str())
+    }
 }
 
 /// Which retries a call may make.
@@ -131,6 +156,8 @@ enum Retry {
     Safe,
     /// Non-idempotent writes: retry only a rate limit (the request was refused, not applied).
     RateLimitOnly,
+    /// One attempt: the caller has a better plan than waiting (the dedup search falls back to listing).
+    Never,
 }
 
 /// A raw GitHub response.
@@ -332,6 +359,7 @@ impl GitHub {
         retry: Retry,
     ) -> Result<Reply, GitHubError> {
         let verdict = |error: &GitHubError| match (error, retry) {
+            (_, Retry::Never) => Verdict::Final,
             (GitHubError::RateLimited { retry_after }, _) => Verdict::RateLimited(*retry_after),
             (GitHubError::Transient(_), Retry::Safe) => Verdict::Transient,
             _ => Verdict::Final,

@@ -3,8 +3,6 @@
 //! left, a new alarm with the same title is suppressed by the dedup rule, and anything not
 //! delivered fails the invocation so Lambda retries it and finally parks it in the failure queue.
 
-pub mod record;
-
 use std::collections::BTreeSet;
 
 use aws_lambda_events::sns::SnsEvent;
@@ -13,16 +11,21 @@ use tracing::{error, info, warn};
 
 use crate::config::IncomingConfig;
 use crate::deadline::{Deadline, RetryPolicy};
-use crate::github::{GitHub, GitHubError, Issue, NewIssue};
+use crate::github::{GitHub, GitHubError, Issue, NewIssue, OwnIssue, Twin};
 use crate::ids::{Repo, SlackChannel};
 use crate::message::{InvalidMessage, Message, parse_event};
 use crate::pagerduty::{IncidentOutcome, NewIncident, PagerDuty, PagerDutyError};
 use crate::routing::{IssuePlan, OnDuplicate, Plan, RoutingDefaults, SlackContent, SlackDelivery, plan};
-use crate::slack::callback::Callback;
+use crate::state::button::Callback;
+use crate::state::delivery::{self as record, RecordLine};
+use crate::state::{Writers, event};
 use crate::slack::{Slack, SlackError, SlackMessage, blocks};
 
 /// Slack conversations posted to at the same time (messages to one conversation stay in order).
 pub const SLACK_CONCURRENCY: usize = 16;
+
+/// Time kept back from Slack's deliveries for the comment that records them.
+pub const RECORD_RESERVE: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// The clients and defaults the handler works with. Built once per process.
 #[derive(Debug, Clone)]
@@ -76,6 +79,20 @@ pub struct Delivery<'a> {
     pub published: Option<&'a str>,
     /// The message body.
     pub body: &'a str,
+}
+
+/// Age of a delivery past which it may be a retry: Lambda retries a failed event a minute later at
+/// the earliest, while SNS hands a new message over within seconds.
+pub const RETRY_AGE: std::time::Duration = std::time::Duration::from_secs(30);
+
+impl Delivery<'_> {
+    /// Whether this may be a retry or a replay of an event already handled once: published more
+    /// than [`RETRY_AGE`] ago, or published at an unknown time. Its own issue may then be closed
+    /// and old, so the dedup lookup looks for it among closed issues too.
+    pub fn may_be_a_retry(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        let published = self.published.and_then(|p| chrono::DateTime::parse_from_rfc3339(p).ok());
+        published.is_none_or(|p| now.signed_duration_since(p).to_std().is_ok_and(|age| age > RETRY_AGE))
+    }
 }
 
 /// What happened to the issue.
@@ -269,38 +286,45 @@ impl Incoming {
         deadline: Deadline,
     ) -> Result<IssueReport, AlarmError> {
         let (request_id, kind) = (plan.request_id.as_str(), plan.kind.as_str());
-        let own = record::event_marker(delivery.event_id);
-        let lookup = self.github.find_duplicate(&issue.repo, &issue.title, issue.dedup, Some(&own), deadline).await.inspect_err(|e| {
+        let own = event::own_prefix(delivery.event_id);
+        let own_issue = OwnIssue { marker: &own, maybe_closed: delivery.may_be_a_retry(chrono::Utc::now()) };
+        let lookup = self.github.find_duplicate(&issue.repo, &issue.title, issue.dedup, Some(own_issue), deadline).await.inspect_err(|e| {
             error!(request_id, r#type = kind, repo = %issue.repo, error = %e, retryable = e.is_retryable(), "issue lookup failed");
         })?;
         if !lookup.complete {
             warn!(request_id, repo = %issue.repo, "dedup lookup was incomplete (search unavailable); older duplicates may be missed");
         }
         let (found, action) = match lookup.found {
-            // An earlier attempt of this event created the issue; if it lost a race with the same
-            // alarm and failed before stepping aside, step aside now.
-            Some(found) if lookup.ours => match self.step_aside(issue, &found, true, plan, deadline).await? {
-                Some(earlier) if issue.on_duplicate == OnDuplicate::Reuse => (earlier, IssueAction::Reused),
-                Some(earlier) => (earlier, IssueAction::Suppressed),
-                None => (found, IssueAction::Resumed),
-            },
+            // An earlier attempt of this event created the issue (more than one, if GitHub applied
+            // a create late): the earliest is kept and the others step aside as its duplicates. If
+            // it lost a race with the same alarm and failed before stepping aside, step aside now.
+            Some(found) if lookup.ours => {
+                for later in lookup.also_ours.iter().filter(|i| i.is_open()) {
+                    self.close_as_duplicate(issue, later.number, &found, Why::AppliedLate, plan, deadline).await?;
+                }
+                match self.step_aside(issue, &found, &own, true, plan, deadline).await? {
+                    Stepped::Kept(kept) => (kept, IssueAction::Resumed),
+                    Stepped::Aside(earlier) => self.yield_to(issue, earlier),
+                }
+            }
             Some(found) if issue.on_duplicate == OnDuplicate::Reuse => (found, IssueAction::Reused),
             Some(found) => (found, IssueAction::Suppressed),
             None => {
                 let new = NewIssue {
                     title: issue.title.clone(),
-                    body: record::body_with_marker(&issue.body, delivery.event_id, &plan.request_id),
+                    body: event::body_with_marker(&issue.body, delivery.event_id, &plan.request_id),
                     labels: issue.labels.clone(),
                 };
                 let created = self.github.create_issue(&issue.repo, &new, deadline).await.inspect_err(|e| {
                     error!(request_id, r#type = kind, repo = %issue.repo, error = %e, retryable = e.is_retryable(), "issue not created");
                 })?;
-                // Others were created between the lookup and this create: maybe the same alarm.
+                // Others were created between the lookup and this create: maybe the same alarm,
+                // or this event's own earlier create, applied late by GitHub.
                 let crowded = created.number > lookup.newest.unwrap_or(0) + 1;
-                match self.step_aside(issue, &created, crowded, plan, deadline).await? {
-                    Some(earlier) if issue.on_duplicate == OnDuplicate::Reuse => (earlier, IssueAction::Reused),
-                    Some(earlier) => (earlier, IssueAction::Suppressed),
-                    None => (created, IssueAction::Created),
+                match self.step_aside(issue, &created, &own, crowded, plan, deadline).await? {
+                    Stepped::Kept(kept) if kept.number == created.number => (kept, IssueAction::Created),
+                    Stepped::Kept(kept) => (kept, IssueAction::Resumed),
+                    Stepped::Aside(earlier) => self.yield_to(issue, earlier),
                 }
             }
         };
@@ -314,37 +338,75 @@ impl Incoming {
         Ok(IssueReport { repo: issue.repo.clone(), issue: found, action })
     }
 
-    /// Resolves a race with the same alarm arriving concurrently: GitHub cannot create an issue
-    /// only if absent, so when issues were created between the lookup and this create, an earlier
-    /// issue with the same title wins; this one is closed as a duplicate of it and `Some(earlier)`
-    /// is returned. Called with `check` only when the issue numbers show that others were created
-    /// meanwhile (or on a retry), so the usual alarm pays no extra request.
+    /// Another event's issue won: a nag reuses it, anything else is suppressed by it.
+    fn yield_to(&self, issue: &IssuePlan, earlier: Issue) -> (Issue, IssueAction) {
+        if issue.on_duplicate == OnDuplicate::Reuse {
+            (earlier, IssueAction::Reused)
+        } else {
+            (earlier, IssueAction::Suppressed)
+        }
+    }
+
+    /// Settles which issue this event goes on when the same title was created more than once.
+    /// GitHub cannot create an issue only if absent, so identical alarms arriving together may each
+    /// create one, and a create answered with an error may still be applied, late. Called with
+    /// `check` only when the issue numbers show that others were created meanwhile (or on a
+    /// retry), so the usual alarm pays no extra request. The earliest issue wins: if it is this
+    /// event's own, this one is closed as its duplicate and the event carries on there
+    /// ([`Stepped::Kept`]); if it is another event's, this one is closed and the event yields to it.
     async fn step_aside(
         &self,
         issue: &IssuePlan,
         created: &Issue,
+        own: &str,
         check: bool,
         plan: &Plan,
         deadline: Deadline,
-    ) -> Result<Option<Issue>, AlarmError> {
+    ) -> Result<Stepped, AlarmError> {
         if !check {
-            return Ok(None);
+            return Ok(Stepped::Kept(created.clone()));
         }
-        let Some(earlier) =
-            self.github.earlier_twin(&issue.repo, &issue.title, issue.dedup, created.number, deadline).await?
-        else {
-            return Ok(None);
+        let twin = self
+            .github
+            .earlier_twin(&issue.repo, &issue.title, issue.dedup, Some(own), created.number, deadline)
+            .await?;
+        match twin {
+            None => Ok(Stepped::Kept(created.clone())),
+            Some(Twin::Ours(earliest)) => {
+                self.close_as_duplicate(issue, created.number, &earliest, Why::AppliedLate, plan, deadline).await?;
+                Ok(Stepped::Kept(earliest))
+            }
+            Some(Twin::Other(earlier)) => {
+                if created.is_open() {
+                    self.close_as_duplicate(issue, created.number, &earlier, Why::Concurrent, plan, deadline).await?;
+                }
+                info!(request_id = %plan.request_id, repo = %issue.repo, issue = created.number, earlier = earlier.number, outcome = "concurrent duplicate closed", "the same alarm was created concurrently; the earlier issue wins");
+                Ok(Stepped::Aside(earlier))
+            }
+        }
+    }
+
+    /// Comments on issue `number` that it duplicates `kept`, and closes it as not planned.
+    async fn close_as_duplicate(
+        &self,
+        issue: &IssuePlan,
+        number: u64,
+        kept: &Issue,
+        why: Why,
+        plan: &Plan,
+        deadline: Deadline,
+    ) -> Result<(), AlarmError> {
+        let reason = match why {
+            Why::Concurrent => "the same alarm arrived more than once at the same time",
+            Why::AppliedLate => "GitHub applied a create of this alarm that had failed, after it was sent again",
         };
-        if created.is_open() {
-            let note = format!(
-                "Duplicate of #{}: the same alarm arrived more than once at the same time (request `{}`).",
-                earlier.number, plan.request_id
-            );
-            self.github.comment(&issue.repo, created.number, &note, deadline).await?;
-            self.github.close_issue_as(&issue.repo, created.number, "not_planned", deadline).await?;
+        let note = format!("Duplicate of #{}: {reason} (request `{}`).", kept.number, plan.request_id);
+        self.github.comment(&issue.repo, number, &note, deadline).await?;
+        self.github.close_issue_as(&issue.repo, number, "not_planned", deadline).await?;
+        if why == Why::AppliedLate {
+            warn!(request_id = %plan.request_id, repo = %issue.repo, issue = number, kept = kept.number, outcome = "late create closed", "GitHub applied a failed create late; the earliest issue of this event is kept");
         }
-        info!(request_id = %plan.request_id, repo = %issue.repo, issue = created.number, earlier = earlier.number, outcome = "concurrent duplicate closed", "the same alarm was created concurrently; the earlier issue wins");
-        Ok(Some(earlier))
+        Ok(())
     }
 
     /// Sends the plan's Slack messages not yet sent for this event, records what went out on the
@@ -363,10 +425,11 @@ impl Incoming {
             BTreeSet::new()
         } else {
             let comments = self.github.comments(&issue.repo, issue.issue.number, delivery.published, deadline).await?;
-            record::delivered(delivery.event_id, comments.iter().filter_map(|c| c.body.as_deref()))
-                .into_iter()
-                .collect()
+            record::delivered(delivery.event_id, &comments, &Writers::of(&issue.issue)).into_iter().collect()
         };
+        // Slack's rate-limit waits must leave time to record what went out: a delivery without its
+        // record would be sent again by the retry.
+        let sending = deadline.reserving(RECORD_RESERVE);
 
         // One sequential lane per conversation, lanes in parallel.
         let mut lanes: Vec<(SlackChannel, Vec<usize>)> = Vec::new();
@@ -388,7 +451,7 @@ impl Incoming {
                             continue;
                         }
                         let content = self.render(message, &plan.slack[i].content, issue);
-                        let result = match self.slack.post_message(&channel, &content, deadline).await {
+                        let result = match self.slack.post_message(&channel, &content, sending).await {
                             Ok(_) => SlackResult::Sent(content),
                             Err(e) => SlackResult::Failed(e),
                         };
@@ -414,7 +477,7 @@ impl Incoming {
                 SlackResult::Sent(_) => {
                     info!(request_id = %request_id, recipient = %d.recipient, channel = %d.channel, message = what, outcome = "sent", "slack message sent");
                     sent.push(*i);
-                    lines.push(record::RecordLine {
+                    lines.push(RecordLine {
                         recipient: d.recipient.clone(),
                         channel: d.channel.to_string(),
                         what,
@@ -426,7 +489,7 @@ impl Incoming {
                 }
                 SlackResult::Failed(e) => {
                     error!(request_id = %request_id, recipient = %d.recipient, channel = %d.channel, message = what, code = e.code(), error = %e, outcome = "failed", "slack message not delivered");
-                    lines.push(record::RecordLine {
+                    lines.push(RecordLine {
                         recipient: d.recipient.clone(),
                         channel: d.channel.to_string(),
                         what,
@@ -487,6 +550,24 @@ impl Incoming {
             }
         }
     }
+}
+
+/// Where an event carries on after [`Incoming::step_aside`].
+#[derive(Debug)]
+enum Stepped {
+    /// On this issue: the one just created, or this event's own earlier one.
+    Kept(Issue),
+    /// Nowhere: another event's earlier issue won.
+    Aside(Issue),
+}
+
+/// Why an issue is closed as a duplicate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Why {
+    /// Another event with the same alarm created it at the same time.
+    Concurrent,
+    /// This event created it twice: GitHub applied a failed create late.
+    AppliedLate,
 }
 
 /// A word for the kind of Slack message, for logs and the delivery record.

@@ -3,7 +3,9 @@
 //! limit (HTTP 429 or `ratelimited`) is waited out within the caller's deadline.
 
 pub mod blocks;
-pub mod callback;
+/// Button values moved to [`crate::state::button`] (state kept in users' DMs); this path stays for
+/// the fuzz targets and tools that name it.
+pub use crate::state::button as callback;
 
 use std::time::Duration;
 
@@ -16,6 +18,11 @@ use url::Url;
 use crate::deadline::{Deadline, RetryPolicy, Verdict, retry_after, with_retries};
 use crate::http::NoReply;
 use crate::ids::SlackChannel;
+
+/// The host of every `response_url` Slack issues.
+const RESPONSE_HOST: &str = "hooks.slack.com";
+/// The host of Slack's Web API (`SlackApiUrl`'s default).
+const API_HOST: &str = "slack.com";
 
 /// A message: Block Kit blocks plus the plain `text` fallback used in notifications.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -117,8 +124,21 @@ impl Slack {
         Ok(posted)
     }
 
-    /// Posts to an interaction's `response_url` (replace the prompt, or answer ephemerally).
+    /// Whether Dispatch may post to `url` as an interaction's `response_url`: only Slack's
+    /// `https://hooks.slack.com/`, or the origin of a `SlackApiUrl` that points elsewhere (a test
+    /// double, a proxy). A payload naming any other address is not followed.
+    pub fn accepts_response_url(&self, url: &Url) -> bool {
+        let slack = url.scheme() == "https" && url.host_str() == Some(RESPONSE_HOST) && url.port().is_none();
+        let own_api = self.base.host_str() != Some(API_HOST) && url.origin() == self.base.origin();
+        slack || own_api
+    }
+
+    /// Posts to an interaction's `response_url` (replace the prompt, or answer ephemerally). An
+    /// address [`Slack::accepts_response_url`] refuses is never contacted.
     pub async fn respond(&self, response_url: &Url, body: &Value, deadline: Deadline) -> Result<(), SlackError> {
+        if !self.accepts_response_url(response_url) {
+            return Err(SlackError::Invalid("response_url is not on hooks.slack.com".to_owned()));
+        }
         self.send(response_url, None, body, deadline).await.map(drop)
     }
 
@@ -155,7 +175,11 @@ impl Slack {
         let reply =
             crate::http::exchange(request, deadline, self.policy.request_timeout).await.map_err(|e| match e {
                 NoReply::Invalid(reason) => SlackError::Invalid(reason),
-                NoReply::Unavailable(reason) => SlackError::Transient(format!("{}: {reason}", url.path())),
+                // A response_url's path is a credential: name the Web API method only.
+                NoReply::Unavailable(reason) if token.is_some() => {
+                    SlackError::Transient(format!("{}: {reason}", url.path()))
+                }
+                NoReply::Unavailable(reason) => SlackError::Transient(format!("response_url: {reason}")),
             })?;
         let (status, headers, bytes) = (reply.status, reply.headers, reply.body);
         if status == reqwest::StatusCode::TOO_MANY_REQUESTS {

@@ -19,18 +19,22 @@ use crate::incoming::SetupError;
 use crate::pagerduty::{IncidentOutcome, NewIncident, PagerDuty, PagerDutyError};
 use crate::slack::Slack;
 use crate::slack::blocks::{self, Outcome};
+use crate::state::{Writers, answer};
 use event::{HttpRequest, HttpResponse, Shape};
 use payload::{AlarmRef, Answer, Click};
 use verify::Unverified;
 
-/// Time for GitHub and PagerDuty, so that Slack hears back within its 3 seconds.
-pub const WORK_BUDGET: Duration = Duration::from_millis(2200);
-/// Time for replacing the prompt through `response_url`.
-pub const RESPOND_BUDGET: Duration = Duration::from_millis(2500);
+/// Slack waits 3 seconds for the HTTP answer; everything a click does fits before it, in three
+/// stages measured from the request's arrival. Acting (reading the issue, claiming, closing or
+/// paging) ends by [`WORK_BUDGET`].
+pub const WORK_BUDGET: Duration = Duration::from_millis(1900);
+/// Recording what was done, or withdrawing a claim whose action failed, ends by this.
+pub const RECORD_BUDGET: Duration = Duration::from_millis(2400);
+/// Replacing the prompt through `response_url` ends by this, leaving time to answer Slack.
+pub const RESPOND_BUDGET: Duration = Duration::from_millis(2850);
 
 const DEFAULT_YES: &str = "Thanks! The alarm was marked as expected and its issue closed.";
 const DEFAULT_NO: &str = "The alarm was escalated to the on-call team.";
-const ANSWER_MARKER: &str = "<!-- dispatch:answer ";
 
 /// The clients and settings `triage` works with. Built once per process.
 #[derive(Debug, Clone)]
@@ -129,142 +133,175 @@ impl Triage {
                 return HttpResponse::new(400, format!("Bad request: {e}"));
             }
         };
-        let outcome = self.answer(&click, now, Deadline::at(started + WORK_BUDGET)).await;
-        if let Err(e) = self.slack.respond(&click.response_url, &outcome, Deadline::at(started + RESPOND_BUDGET)).await
+        if !self.slack.accepts_response_url(click.response_url.url()) {
+            warn!(response_url = ?click.response_url, user = %click.user.id, "click refused: its response_url is not Slack's");
+            return HttpResponse::new(400, "Bad request: response_url is not on hooks.slack.com");
+        }
+        let budget = Budget {
+            work: Deadline::at(started + WORK_BUDGET),
+            record: Deadline::at(started + RECORD_BUDGET),
+        };
+        let outcome = self.answer(&click, now, budget).await;
+        let reply = match outcome {
+            Ok(answered) => answered,
+            Err(refused) => refused,
+        };
+        if let Err(e) =
+            self.slack.respond(click.response_url.url(), &reply, Deadline::at(started + RESPOND_BUDGET)).await
         {
             error!(error = %e, user = %click.user.id, "could not answer through response_url");
         }
         HttpResponse::new(200, "")
     }
 
-    /// Acts on a verified click; returns what to post to its `response_url`.
-    async fn answer(&self, click: &Click, now: DateTime<Utc>, deadline: Deadline) -> Value {
+    /// Acts on a verified click; returns what to post to its `response_url`: the outcome, or
+    /// (as `Err`) why nothing was done.
+    async fn answer(&self, click: &Click, now: DateTime<Utc>, budget: Budget) -> Result<Value, Value> {
         let alarm = self.alarm(click);
-        if let Some(intended) = &alarm.intended_user
-            && intended.as_str() != click.user.id
-        {
-            warn!(request_id = %alarm.request_id, user = %click.user.id, intended = %intended, "click by another user refused");
-            return blocks::ephemeral(&format!(
-                "Only <@{}> can answer this alarm (dispatch {}). Nothing was changed.",
-                intended.as_str(),
-                alarm.request_id
-            ));
-        }
+        self.check_answerer(&alarm, click)?;
+        let deadline = budget.work;
         let (issue, comments) = tokio::join!(
             self.github.issue(&alarm.repo, alarm.number, deadline),
             self.github.comments(&alarm.repo, alarm.number, None, deadline)
         );
-        let issue = match issue {
-            Ok(issue) => issue,
-            Err(e) => return self.failed(&alarm, click.answer, &Failure::GitHub(e)),
-        };
-        if let Some(previous) =
-            comments.ok().into_iter().flatten().find_map(|c| previous_answer(c.body.as_deref()?, &alarm.request_id))
+        let issue = issue.map_err(|e| self.failed(&alarm, click.answer, &Failure::GitHub(e)))?;
+        let writers = Writers::of(&issue);
+        let closed = !issue.is_open();
+        if let Some(previous) = comments
+            .ok()
+            .and_then(|c| answer::standing_claim(&c, &writers, &alarm.request_id, closed, now.timestamp(), None))
         {
             info!(request_id = %alarm.request_id, user = %click.user.id, outcome = "already answered", "second click ignored");
-            return blocks::ephemeral(&format!(
-                "This alarm (dispatch {}) was already answered {} by <@{}>. Nothing was changed.",
-                alarm.request_id, previous.0, previous.1
-            ));
+            return Err(already_answered(&alarm, &previous));
         }
         let when = now.format("%Y-%m-%d %H:%M:%S UTC").to_string();
         // Claim the answer before acting, so that of two clicks racing (a double click, two
-        // Lambda instances) exactly one acts: the earliest claim on the issue wins.
-        let claim = match self.claim(&alarm, click, &when, deadline).await {
-            Ok(Claim::Won(id)) => id,
-            Ok(Claim::Lost { answer, user }) => {
+        // Lambda instances) exactly one acts: the earliest standing claim on the issue wins.
+        let claim = match self.claim(&alarm, click, &issue, &when, now, budget).await {
+            Ok(Claimed::Won(id)) => id,
+            Ok(Claimed::Lost(previous)) => {
                 info!(request_id = %alarm.request_id, user = %click.user.id, outcome = "already answered", "concurrent second click ignored");
-                return blocks::ephemeral(&format!(
-                    "This alarm (dispatch {}) was already answered {answer} by <@{user}>. Nothing was changed.",
-                    alarm.request_id
-                ));
+                return Err(already_answered(&alarm, &previous));
             }
-            Err(e) => return self.failed(&alarm, click.answer, &Failure::GitHub(e)),
+            Err(e) => return Err(self.failed(&alarm, click.answer, &Failure::GitHub(e))),
         };
         match click.answer {
             Answer::Yes => {
                 if let Err(e) = self.github.close_issue(&alarm.repo, alarm.number, deadline).await {
-                    self.withdraw(&alarm, claim, deadline).await;
-                    return self.failed(&alarm, Answer::Yes, &Failure::GitHub(e));
+                    self.withdraw(&alarm, claim, budget.record).await;
+                    return Err(self.failed(&alarm, Answer::Yes, &Failure::GitHub(e)));
                 }
                 info!(request_id = %alarm.request_id, repo = %alarm.repo, issue = alarm.number, user = %click.user.id, outcome = "acknowledged", "issue closed");
                 let response = alarm.yes_response.as_deref().unwrap_or(DEFAULT_YES);
-                blocks::answered(Outcome::Acknowledged, response, &click.user.id, &when, &issue.html_url)
+                Ok(blocks::answered(Outcome::Acknowledged, response, &click.user.id, &when, &issue.html_url))
             }
             Answer::No => {
                 let incident = self.incident(&alarm, click, &issue);
                 let outcome = match self.pagerduty.create_incident(&incident, deadline).await {
                     Ok(outcome) => outcome,
                     Err(e) => {
-                        self.withdraw(&alarm, claim, deadline).await;
-                        return self.failed(&alarm, Answer::No, &Failure::PagerDuty(e));
+                        self.withdraw(&alarm, claim, budget.record).await;
+                        return Err(self.failed(&alarm, Answer::No, &Failure::PagerDuty(e)));
                     }
                 };
                 let (note, shown) = match &outcome {
                     IncidentOutcome::Created { id, html_url } => (
-                        format!(
-                            "PagerDuty incident {id} opened{}.",
-                            html_url.as_deref().map(|u| format!(": {u}")).unwrap_or_default()
-                        ),
+                        answer::escalation_note(&alarm.request_id, Some((id, html_url.as_deref()))),
                         Outcome::Escalated,
                     ),
-                    IncidentOutcome::AlreadyOpen => (
-                        "An open PagerDuty incident for this alarm already existed.".to_owned(),
-                        Outcome::AlreadyEscalated,
-                    ),
+                    IncidentOutcome::AlreadyOpen => {
+                        (answer::escalation_note(&alarm.request_id, None), Outcome::AlreadyEscalated)
+                    }
                 };
-                if let Err(e) = self.github.comment(&alarm.repo, alarm.number, &note, grace(deadline)).await {
+                if let Err(e) = self.github.comment(&alarm.repo, alarm.number, &note, budget.record).await {
                     error!(request_id = %alarm.request_id, issue = alarm.number, error = %e, "incident opened but not recorded on the issue");
                 }
                 info!(request_id = %alarm.request_id, repo = %alarm.repo, issue = alarm.number, user = %click.user.id, service = %incident.service, outcome = "escalated", "incident opened");
                 let response = alarm.no_response.as_deref().unwrap_or(DEFAULT_NO);
-                blocks::answered(shown, response, &click.user.id, &when, &issue.html_url)
+                Ok(blocks::answered(shown, response, &click.user.id, &when, &issue.html_url))
             }
         }
     }
 
+    /// Only the intended user may answer; a prompt posted to a conversation (a channel id in
+    /// `users[0].slackId`) may be answered by anyone in it, as in the Node version, and the
+    /// answer records who. Node-era buttons named nobody: anyone who sees them may answer.
+    fn check_answerer(&self, alarm: &Alarm, click: &Click) -> Result<(), Value> {
+        let Some(intended) = &alarm.intended else { return Ok(()) };
+        if intended.is_conversation() {
+            if click.channel.as_deref() == Some(intended.as_str()) {
+                return Ok(());
+            }
+            warn!(request_id = %alarm.request_id, user = %click.user.id, channel = ?click.channel, intended = %intended, "click from outside the alarm's conversation refused");
+            return Err(blocks::ephemeral(&format!(
+                "Only members of <#{}> can answer this alarm (dispatch {}), from the message posted there. Nothing was changed.",
+                intended.as_str(),
+                alarm.request_id
+            )));
+        }
+        if intended.as_str() == click.user.id {
+            return Ok(());
+        }
+        warn!(request_id = %alarm.request_id, user = %click.user.id, intended = %intended, "click by another user refused");
+        Err(blocks::ephemeral(&format!(
+            "Only <@{}> can answer this alarm (dispatch {}). Nothing was changed.",
+            intended.as_str(),
+            alarm.request_id
+        )))
+    }
+
     /// Records the answer on the issue (who, when, what, and a marker), then checks that no other
-    /// click claimed this alarm first; a losing claim is withdrawn.
-    async fn claim(&self, alarm: &Alarm, click: &Click, when: &str, deadline: Deadline) -> Result<Claim, GitHubError> {
+    /// click's claim stands before it; a losing claim is withdrawn.
+    async fn claim(
+        &self,
+        alarm: &Alarm,
+        click: &Click,
+        issue: &Issue,
+        when: &str,
+        now: DateTime<Utc>,
+        budget: Budget,
+    ) -> Result<Claimed, GitHubError> {
         let action = match click.answer {
             Answer::Yes => "Closing the issue: the alarm was expected.",
             Answer::No => "Escalating to PagerDuty.",
         };
-        let text = format!(
-            "Slack user **{}** (`{}`) answered **{}** at {when}. {action}\n\n{ANSWER_MARKER}request={} answer={} user={} -->",
-            click.user.name.replace(['*', '`', '<', '>', '@', '\\'], ""),
-            click.user.id.replace(['`', '<', '>'], ""),
+        let text = answer::claim_comment(
+            &click.user.name,
+            &click.user.id,
             click.answer.as_str(),
-            alarm.request_id,
-            click.answer.as_str(),
-            click.user.id.chars().filter(char::is_ascii_alphanumeric).collect::<String>(),
+            action,
+            when,
+            &alarm.request_id,
+            now.timestamp(),
         );
-        let mine = self.github.comment(&alarm.repo, alarm.number, &text, deadline).await?;
-        let comments = match self.github.comments(&alarm.repo, alarm.number, None, deadline).await {
+        let mine = self.github.comment(&alarm.repo, alarm.number, &text, budget.work).await?;
+        let comments = match self.github.comments(&alarm.repo, alarm.number, None, budget.work).await {
             Ok(comments) => comments,
             // Cannot tell whether another click came first: act, as a lone click would.
             Err(e) => {
                 warn!(request_id = %alarm.request_id, error = %e, "could not check for a concurrent click");
-                return Ok(Claim::Won(mine.id));
+                return Ok(Claimed::Won(mine.id));
             }
         };
-        let first = comments
-            .iter()
-            .filter_map(|c| previous_answer(c.body.as_deref()?, &alarm.request_id).map(|answer| (c.id, answer)))
-            .min_by_key(|(id, _)| *id);
+        // Dispatch's own identity is the author of the comment it just wrote.
+        let writers = Writers::of(issue).and(mine.author());
+        let closed = !issue.is_open();
+        let first =
+            answer::standing_claim(&comments, &writers, &alarm.request_id, closed, now.timestamp(), Some(mine.id));
         match first {
-            Some((id, (answer, user))) if id < mine.id => {
-                self.withdraw(alarm, mine.id, deadline).await;
-                Ok(Claim::Lost { answer, user })
+            Some(previous) if previous.comment < mine.id => {
+                self.withdraw(alarm, mine.id, budget.record).await;
+                Ok(Claimed::Lost(previous))
             }
-            _ => Ok(Claim::Won(mine.id)),
+            _ => Ok(Claimed::Won(mine.id)),
         }
     }
 
-    /// Removes a claim whose action failed or lost, so that the alarm can still be answered.
+    /// Removes a claim whose action failed or lost, so that the alarm can still be answered. If
+    /// this fails too, the claim expires on its own ([`answer::CLAIM_TTL_SECS`]).
     async fn withdraw(&self, alarm: &Alarm, comment: u64, deadline: Deadline) {
-        if let Err(e) = self.github.delete_comment(&alarm.repo, comment, grace(deadline)).await {
-            error!(request_id = %alarm.request_id, issue = alarm.number, comment, error = %e, "answer comment could not be withdrawn");
+        if let Err(e) = self.github.delete_comment(&alarm.repo, comment, deadline).await {
+            error!(request_id = %alarm.request_id, issue = alarm.number, comment, error = %e, "answer comment could not be withdrawn; it expires in a minute");
         }
     }
 
@@ -275,7 +312,7 @@ impl Triage {
                 repo: c.repo.clone(),
                 number: c.issue,
                 request_id: c.request_id.clone(),
-                intended_user: Some(c.user.clone()),
+                intended: Some(c.user.clone()),
                 service: c.service.clone().unwrap_or_else(|| self.service.clone()),
                 yes_response: c.yes_response.clone(),
                 no_response: c.no_response.clone(),
@@ -284,7 +321,7 @@ impl Triage {
                 repo: self.repo.clone(),
                 number: l.issue,
                 request_id: l.request_id.clone(),
-                intended_user: None,
+                intended: None,
                 service: self.service.clone(),
                 yes_response: None,
                 no_response: None,
@@ -305,18 +342,24 @@ impl Triage {
         }
     }
 
-    /// Logs a failure and returns the plain sentence the user sees (DESIGN.md §4.6).
+    /// Logs a failure and returns the plain sentence the user sees (DESIGN.md §4.6): what their
+    /// answer failed to do (close the issue, or page), and why.
     fn failed(&self, alarm: &Alarm, answer: Answer, failure: &Failure) -> Value {
         error!(request_id = %alarm.request_id, repo = %alarm.repo, issue = alarm.number, answer = answer.as_str(), error = %failure, outcome = "failed", "click not acted on");
-        let text = match failure {
-            Failure::GitHub(e) => format!(
+        let text = match (answer, failure) {
+            (Answer::No, Failure::GitHub(e)) => format!(
+                "Error: dispatch {} failed to create PagerDuty incident, {}",
+                alarm.request_id,
+                github_reason(e)
+            ),
+            (Answer::Yes, Failure::GitHub(e)) => format!(
                 "Error: dispatch {} failed to close GitHub issue {}/{}, {}",
                 alarm.request_id,
                 alarm.repo,
                 alarm.number,
                 github_reason(e)
             ),
-            Failure::PagerDuty(e) => {
+            (_, Failure::PagerDuty(e)) => {
                 format!(
                     "Error: dispatch {} failed to create PagerDuty incident, {}",
                     alarm.request_id,
@@ -330,21 +373,28 @@ impl Triage {
 
 /// Whether this click's answer is the one that counts.
 #[derive(Debug)]
-enum Claim {
+enum Claimed {
     /// It is: the id of its comment.
     Won(u64),
-    /// Another click answered first.
-    Lost {
-        /// Its answer.
-        answer: String,
-        /// Its Slack user id.
-        user: String,
-    },
+    /// Another click's claim stands before it.
+    Lost(answer::Claim),
 }
 
-/// At least half a second, so that recording an action already taken is not skipped for lack of time.
-fn grace(deadline: Deadline) -> Deadline {
-    Deadline::after(deadline.remaining().max(Duration::from_millis(500)))
+/// The deadlines of one click's stages.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    /// Acting: reads, the claim, closing or paging.
+    work: Deadline,
+    /// Recording an action taken, or withdrawing a claim.
+    record: Deadline,
+}
+
+/// What the user is told when an earlier answer stands.
+fn already_answered(alarm: &Alarm, previous: &answer::Claim) -> Value {
+    blocks::ephemeral(&format!(
+        "This alarm (dispatch {}) was already answered {} by <@{}>. Nothing was changed.",
+        alarm.request_id, previous.answer, previous.user
+    ))
 }
 
 /// What a click acts on.
@@ -353,7 +403,8 @@ struct Alarm {
     repo: Repo,
     number: u64,
     request_id: RequestId,
-    intended_user: Option<SlackUserId>,
+    /// Who may answer: a Slack user, or anyone in a conversation; `None` for Node-era buttons.
+    intended: Option<SlackUserId>,
     service: ServiceId,
     yes_response: Option<String>,
     no_response: Option<String>,
@@ -386,16 +437,6 @@ fn pagerduty_reason(error: &PagerDutyError) -> &'static str {
         PagerDutyError::Unauthorized { .. } => "Dispatch's PagerDuty credentials were refused",
         PagerDutyError::Rejected { .. } => "PagerDuty refused the incident",
     }
-}
-
-/// `(answer, user)` of an earlier answer to `request_id`, from a comment's marker.
-fn previous_answer(comment: &str, request_id: &RequestId) -> Option<(String, String)> {
-    let at = comment.find(ANSWER_MARKER)?;
-    let fields: Vec<(&str, &str)> =
-        comment[at + ANSWER_MARKER.len()..].split_whitespace().filter_map(|f| f.split_once('=')).collect();
-    let get = |key: &str| fields.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
-    (get("request")? == request_id.as_str())
-        .then(|| (get("answer").unwrap_or("?").to_owned(), get("user").unwrap_or("?").to_owned()))
 }
 
 fn unverified(reason: Unverified) -> HttpResponse {

@@ -6,10 +6,15 @@ use serde_json::Value;
 use url::Url;
 
 use crate::slack::blocks::{NO_ACTION, YES_ACTION};
-use crate::slack::callback::{BadCallback, Callback, LegacyCallback};
+use crate::state::button::{BadCallback, Callback, LegacyCallback};
 
-/// Largest form body accepted (Slack's payloads are a few kilobytes).
-pub const MAX_BODY: usize = 64 * 1024;
+/// Largest form body accepted. A `block_actions` payload echoes the whole message the button is
+/// on (DESIGN.md §7i), so its size follows Slack's limits for a message, not Dispatch's own: up to
+/// 40,000 characters of `text` and 50 blocks of up to 3,000 characters each, 190,000 characters
+/// in all. Form-encoded, a character takes at most 16 bytes (a non-BMP character escaped by JSON
+/// as a `\uXXXX\uXXXX` pair, each of its 12 bytes percent-encoded as needed): about 3 MB, plus
+/// the rest of the payload. 4 MiB covers it, under the 6 MB Lambda accepts for a request.
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
 
 /// The answer a button gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +53,25 @@ pub struct Clicker {
     pub name: String,
 }
 
+/// An interaction's `response_url`: where the answer goes. Its path is a bearer credential (for
+/// 30 minutes, anyone holding it may post to the conversation), so it never appears in a log,
+/// an error or a `Debug` output: only its origin does.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ResponseUrl(Url);
+
+impl ResponseUrl {
+    /// The URL, to post to.
+    pub fn url(&self) -> &Url {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ResponseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ResponseUrl({}/…)", self.0.origin().ascii_serialization())
+    }
+}
+
 /// A parsed click.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Click {
@@ -57,8 +81,10 @@ pub struct Click {
     pub alarm: AlarmRef,
     /// Who clicked.
     pub user: Clicker,
+    /// The conversation the button was clicked in (`channel.id`, else `container.channel_id`).
+    pub channel: Option<String>,
     /// Where to answer.
-    pub response_url: Url,
+    pub response_url: ResponseUrl,
     /// The legacy verification token inside the payload, if any.
     pub token: Option<String>,
 }
@@ -121,12 +147,13 @@ pub fn parse_click(payload: &Value) -> Result<Click, BadPayload> {
             (answer, AlarmRef::Current(Callback::decode(value)?))
         }
         "interactive_message" => {
-            let word =
-                text(action, "/value").or_else(|| text(action, "/name")).unwrap_or_default().to_ascii_lowercase();
-            let answer = match word.as_str() {
-                "yes" | "true" => Answer::Yes,
-                "no" | "false" => Answer::No,
-                _ => return Err(BadPayload::UnknownAction(word)),
+            // The Node version named its buttons `yes` and `no` and put the alarm's response text
+            // (or `false`) in `value`: the answer is the name alone.
+            let name = text(action, "/name").unwrap_or_default().trim().to_ascii_lowercase();
+            let answer = match name.as_str() {
+                "yes" => Answer::Yes,
+                "no" => Answer::No,
+                _ => return Err(BadPayload::UnknownAction(name)),
             };
             let callback_id = text(payload, "/callback_id").ok_or(BadPayload::Missing("callback_id"))?;
             (answer, AlarmRef::Legacy(LegacyCallback::decode(callback_id)?))
@@ -139,11 +166,69 @@ pub fn parse_click(payload: &Value) -> Result<Click, BadPayload> {
         .and_then(|u| Url::parse(u).ok())
         .filter(|u| matches!(u.scheme(), "https" | "http"))
         .ok_or(BadPayload::Missing("response_url"))?;
+    let channel = text(payload, "/channel/id").or_else(|| text(payload, "/container/channel_id")).map(str::to_owned);
     Ok(Click {
         answer,
         alarm,
         user: Clicker { id, name },
-        response_url,
+        channel,
+        response_url: ResponseUrl(response_url),
         token: text(payload, "/token").map(str::to_owned),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+    use serde_json::json;
+
+    fn legacy(name: &str, value: Option<&str>) -> Value {
+        let callback = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"github":7,"requestId":"abc123"}"#);
+        let mut action = json!({ "name": name, "type": "button" });
+        if let Some(value) = value {
+            action["value"] = json!(value);
+        }
+        json!({
+            "type": "interactive_message",
+            "callback_id": callback,
+            "actions": [action],
+            "user": { "id": "U1", "name": "alice" },
+            "response_url": "https://hooks.slack.com/actions/T1/1/abc",
+        })
+    }
+
+    #[test]
+    fn a_node_era_button_is_answered_by_its_name_whatever_its_value() {
+        let cases = [
+            ("no", Some("The security team has been paged."), Answer::No),
+            ("no", Some("yes"), Answer::No),
+            ("no", Some("Yes, thanks, closing"), Answer::No),
+            ("no", Some("false"), Answer::No),
+            ("no", None, Answer::No),
+            ("yes", Some("false"), Answer::Yes),
+            ("yes", Some("no"), Answer::Yes),
+            ("yes", Some("Thanks, nothing else to do."), Answer::Yes),
+            ("yes", None, Answer::Yes),
+            ("YES", Some("x"), Answer::Yes),
+        ];
+        for (name, value, expected) in cases {
+            let click = parse_click(&legacy(name, value)).unwrap_or_else(|e| panic!("{name}/{value:?}: {e}"));
+            assert_eq!(click.answer, expected, "name {name}, value {value:?}");
+        }
+    }
+
+    #[test]
+    fn a_node_era_button_with_another_name_is_refused() {
+        assert_eq!(parse_click(&legacy("maybe", Some("yes"))), Err(BadPayload::UnknownAction("maybe".into())));
+        assert!(parse_click(&legacy("", Some("yes"))).is_err());
+    }
+
+    #[test]
+    fn a_response_url_never_shows_its_path() {
+        let click = parse_click(&legacy("yes", None)).unwrap();
+        let shown = format!("{click:?}");
+        assert!(shown.contains("ResponseUrl(https://hooks.slack.com/…)"), "{shown}");
+        assert!(!shown.contains("actions/T1"), "{shown}");
+    }
 }

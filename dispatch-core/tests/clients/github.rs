@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use dispatch_core::deadline::Deadline;
-use dispatch_core::github::{GitHub, GitHubAuth, GitHubError, LIST_PAGE_LIMIT, NewIssue};
+use dispatch_core::github::{GitHub, GitHubAuth, GitHubError, LIST_PAGE_LIMIT, NewIssue, OwnIssue};
 use dispatch_core::ids::{GitHubOwner, Repo, RepoName};
 use dispatch_core::routing::Dedup;
 use secrecy::SecretString;
@@ -551,7 +551,7 @@ async fn a_bad_app_private_key_is_a_setup_error_without_the_key() {
 async fn an_issue_carrying_our_marker_is_ours_even_when_closed_or_old() {
     let server = MockServer::start().await;
     let mut ours = issue_json(&server.uri(), 40, "alarm 40", "closed");
-    ours["body"] = json!("body\n\n<!-- dispatch:event=e-1 -->");
+    ours["body"] = json!("body\n\n<!-- dispatch:event=e-1 request=r1 -->");
     let mut other = issue_json(&server.uri(), 2_500, "alarm 40", "open");
     other["body"] = json!("someone else's");
     let mut issues = FakeRepo::new(&server, 3_000, vec![other]);
@@ -561,13 +561,13 @@ async fn an_issue_carrying_our_marker_is_ours_even_when_closed_or_old() {
     catch_all(&server).await;
     let github = client(&server);
     let lookup = github
-        .find_duplicate(&repo(), "alarm 40", Dedup::OpenOnly, Some("<!-- dispatch:event=e-1 -->"), deadline())
+        .find_duplicate(&repo(), "alarm 40", Dedup::OpenOnly, Some(OwnIssue { marker: "<!-- dispatch:event=e-1 ", maybe_closed: true }), deadline())
         .await
         .unwrap();
     assert!(lookup.ours);
     assert_eq!(lookup.found.unwrap().number, 40);
     let other_event = github
-        .find_duplicate(&repo(), "alarm 40", Dedup::OpenOnly, Some("<!-- dispatch:event=e-2 -->"), deadline())
+        .find_duplicate(&repo(), "alarm 40", Dedup::OpenOnly, Some(OwnIssue { marker: "<!-- dispatch:event=e-2 ", maybe_closed: true }), deadline())
         .await
         .unwrap();
     assert!(!other_event.ours);

@@ -89,7 +89,7 @@ async fn high_priority_opens_only_an_incident_on_the_message_service() {
     let incidents = h.fakes.pagerduty.incidents();
     assert_eq!(incidents.len(), 1);
     assert_eq!((incidents[0].title.as_str(), incidents[0].service.as_str()), ("AWS root account login", "PSECOPS"));
-    assert_eq!(incidents[0].incident_key, "hp-root-login-0001");
+    assert_eq!(incidents[0].incident_key, "AWS root account login");
     assert_eq!(incidents[0].from, "oncall@example.com");
     assert!(matches!(report.incident.unwrap().outcome, IncidentOutcome::Created { .. }));
     assert!(h.fakes.github.requests().is_empty());

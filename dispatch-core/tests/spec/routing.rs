@@ -94,14 +94,14 @@ fn low_priority_without_users_tags_the_default_user() {
 }
 
 #[test]
-fn high_priority_opens_only_an_incident_keyed_by_request_id() {
+fn high_priority_opens_only_an_incident_keyed_by_its_title_as_node_did() {
     let plan = plan_of(&json(HIGH_PRIORITY));
     assert_eq!(plan.issue, None);
     assert!(plan.slack.is_empty());
     let incident = plan.incident.unwrap();
     assert_eq!(incident.title, "AWS root account login");
     assert_eq!(incident.details.as_deref(), Some("The AWS root account of production signed in from 203.0.113.7."));
-    assert_eq!(incident.incident_key, "hp-root-login-0001");
+    assert_eq!(incident.incident_key, "AWS root account login");
     assert_eq!(incident.service.as_str(), "PSECOPS");
 }
 
@@ -118,7 +118,7 @@ fn an_unknown_type_opens_an_incident_titled_from_its_github_title() {
         json(FALLBACK)
     );
     assert_eq!(incident.service.as_str(), "PDEFAULT");
-    assert_eq!(incident.incident_key, "fb-unknown-type-0001");
+    assert_eq!(incident.incident_key, "GuardDuty finding: UnauthorizedAccess:EC2/SSHBruteForce");
 }
 
 #[test]
@@ -128,7 +128,27 @@ fn an_unknown_type_with_nothing_usable_still_opens_an_incident() {
     assert_eq!(incident.title, "dispatch: unroutable message of type 'hihg-priority'");
     assert_eq!(incident.details.as_deref(), Some(r#"{"type":"hihg-priority"}"#));
     assert_eq!(incident.service.as_str(), "PDEFAULT");
-    assert_eq!(incident.incident_key, plan.request_id.as_str());
+    assert_eq!(incident.incident_key, "dispatch: unroutable message of type 'hihg-priority'");
+}
+
+#[test]
+fn distinct_pages_that_share_a_request_id_get_distinct_incident_keys() {
+    let first = plan_of(&with(json(HIGH_PRIORITY), "/requestId", json!("constant")));
+    let second = plan_of(&with(
+        with(json(HIGH_PRIORITY), "/requestId", json!("constant")),
+        "/body/pagerduty/title",
+        json!("Root login from a new country"),
+    ));
+    assert_ne!(first.incident.unwrap().incident_key, second.incident.unwrap().incident_key);
+}
+
+#[test]
+fn an_incident_key_is_cut_to_pagerdutys_limit() {
+    let title = "é".repeat(300);
+    let plan = plan_of(&with(json(HIGH_PRIORITY), "/body/pagerduty/title", json!(title)));
+    let incident = plan.incident.unwrap();
+    assert_eq!(incident.title, title);
+    assert_eq!(incident.incident_key, "é".repeat(255));
 }
 
 #[test]

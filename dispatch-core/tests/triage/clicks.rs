@@ -21,7 +21,10 @@ async fn yes_closes_the_issue_records_who_answered_and_turns_the_prompt_green() 
     assert_eq!((issue.state.as_str(), issue.state_reason.as_deref()), ("closed", Some("completed")));
     let answer = issue.comments.last().unwrap();
     assert!(answer.contains("**alice** (`U012ABCDEF`) answered **yes** at 2026-11-27 14:30:00 UTC"), "{answer}");
-    assert!(answer.contains("<!-- dispatch:answer request=ss-2fa-disabled-0001 answer=yes user=U012ABCDEF -->"));
+    assert!(answer.ends_with(&format!(
+        "<!-- dispatch:answer request=ss-2fa-disabled-0001 answer=yes user=U012ABCDEF at={} -->",
+        now().timestamp()
+    )));
 
     let replaced = &h.responses()[0];
     assert_eq!(replaced["replace_original"], true);
@@ -131,7 +134,10 @@ async fn an_incident_already_open_for_the_alarm_is_reported_not_failed() {
     assert_eq!(h.fakes.pagerduty.incidents().len(), 1);
     let told = &h.responses()[0];
     assert!(told["text"].as_str().unwrap().starts_with("Dispatch alert already escalated"), "{told}");
-    assert_eq!(h.issue(1).comments.last().unwrap(), "An open PagerDuty incident for this alarm already existed.");
+    assert_eq!(
+        h.issue(1).comments.last().unwrap(),
+        "An open PagerDuty incident for this alarm already existed.\n\n<!-- dispatch:escalated request=ss-2fa-disabled-0001 incident=existing -->"
+    );
 }
 
 #[tokio::test]

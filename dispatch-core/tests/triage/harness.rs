@@ -82,8 +82,18 @@ impl Harness {
 
     /// A Block Kit click as Slack sends it, signed.
     pub async fn click(&self, value: &str, action_id: &str, user: &str) -> HttpResponse {
+        self.click_at(value, action_id, user, now()).await
+    }
+
+    /// A Block Kit click as Slack sends it at `at`, signed.
+    pub async fn click_at(&self, value: &str, action_id: &str, user: &str, at: DateTime<Utc>) -> HttpResponse {
         let payload = block_actions(value, action_id, user, &self.fakes.slack.response_url("click"));
-        self.triage.handle(&signed(&form(&payload), now().timestamp()), now()).await
+        self.send(&payload, at).await
+    }
+
+    /// Any payload, signed at `at` and handled then.
+    pub async fn send(&self, payload: &Value, at: DateTime<Utc>) -> HttpResponse {
+        self.triage.handle(&signed(&form(payload), at.timestamp()), at).await
     }
 
     pub fn responses(&self) -> Vec<Value> {

@@ -2,4 +2,5 @@
 
 mod clicks;
 mod harness;
+mod hostile;
 mod requests;

@@ -1,6 +1,7 @@
 //! What a self-service button carries to `triage` (DESIGN.md §4.3): the alarm's repository, issue,
-//! request id, intended user, PagerDuty override and response texts, in the button `value`
-//! (at most 2,000 characters); and the legacy `callback_id` of the Node version's buttons.
+//! request id, intended user (or conversation), PagerDuty override and response texts, in the
+//! button `value` (at most 2,000 characters); and the legacy `callback_id` of the Node version's
+//! buttons. Both stay in users' DMs for as long as Slack keeps them, so old values must stay readable.
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
