@@ -228,6 +228,9 @@ impl Incoming {
         let plan = plan(&message, &self.defaults);
         let (request_id, kind) = (plan.request_id.as_str(), plan.kind.as_str());
         info!(sns_message_id = delivery.event_id, request_id, r#type = kind, "alarm received");
+        for warning in &message.warnings {
+            warn!(sns_message_id = delivery.event_id, request_id, r#type = kind, path = %warning.path, reason = %warning.reason, "message field not taken as written");
+        }
         if plan.users_missing {
             error!(
                 sns_message_id = delivery.event_id,

@@ -106,9 +106,9 @@ async fn slack_ok_false_is_a_failure_not_a_success() {
 #[tokio::test]
 async fn an_invalid_message_is_a_permanent_error_and_touches_no_service() {
     let h = harness().await;
-    let error = h.run("e-bad", &without(json(SELF_SERVICE), "/body/slack/prompt")).await.unwrap_err();
+    let error = h.run("e-bad", &without(json(SELF_SERVICE), "/body/github/title")).await.unwrap_err();
     assert!(error.is_permanent());
-    assert_eq!(error.to_string(), "message rejected: body.slack.prompt: required for self-service");
+    assert_eq!(error.to_string(), "message rejected: body.github.title: required for self-service");
     assert!(h.fakes.github.requests().is_empty() && h.fakes.slack.requests().is_empty());
     let error = h.run_sns(&[("e-x", "not json")]).await.unwrap_err();
     assert_eq!(error.failures.len(), 1);

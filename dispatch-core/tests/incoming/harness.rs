@@ -66,6 +66,13 @@ impl Harness {
         self.incoming.handle(delivery, deadline()).await
     }
 
+    /// Runs one message as the event `event_id`, with `budget` to do it in.
+    pub async fn run_within(&self, event_id: &str, message: &Value, budget: Duration) -> Result<Report, AlarmError> {
+        let body = message.to_string();
+        let delivery = Delivery { event_id, published: Some("2026-11-27T14:02:11Z"), body: &body };
+        self.incoming.handle(delivery, Deadline::after(budget)).await
+    }
+
     /// Runs an SNS event as Lambda delivers it.
     pub async fn run_sns(&self, messages: &[(&str, &str)]) -> Result<Vec<Report>, InvocationError> {
         let event = sns_event(messages);

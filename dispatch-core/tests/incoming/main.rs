@@ -2,4 +2,5 @@
 
 mod failures;
 mod harness;
+mod hostile;
 mod routing;

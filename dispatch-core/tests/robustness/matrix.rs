@@ -20,6 +20,11 @@ enum Inject {
     UnknownChannel(&'static str),
     PagerDuty(Fault, usize),
     OpenIncident,
+    /// Slack fails the first attempt; before the retry, another user comments on the issue a
+    /// delivery record claiming every message of the event was sent.
+    ForgedDeliveryRecord,
+    /// Before the click, another user comments an answer marker claiming the alarm was answered.
+    ForgedAnswer,
 }
 
 struct Alarm {
@@ -75,6 +80,33 @@ fn alarms() -> Vec<Alarm> {
             key: Some("m hp"),
         },
         Alarm {
+            // A sender's loose fields: a number requestId, an unused user with an odd slackId.
+            name: "high-priority, loose fields",
+            message: json!({ "type": "high-priority", "requestId": 42, "users": [{ "slackId": "not a slack id!" }],
+                "body": { "pagerduty": { "title": "m hp loose" } } }),
+            title: None,
+            recipients: vec![],
+            key: Some("m hp loose"),
+        },
+        Alarm {
+            // A message of exactly one section's 3,000 characters and a newline, non-ASCII.
+            name: "broadcast, 3,000 characters + newline",
+            message: json!({ "type": "broadcast", "requestId": "m-bc-long", "users": users(&["U1"]),
+                "body": { "github": { "title": "m bc long", "body": "b" }, "slack": { "message": format!("{}\n", "é".repeat(3000)) } } }),
+            title: Some("m bc long"),
+            recipients: vec!["U1"],
+            key: None,
+        },
+        Alarm {
+            // The shape of the original project's own test messages: no prompt, no buttons.
+            name: "self-service, no prompt",
+            message: json!({ "type": "self-service", "requestId": "m-ss-bare", "users": users(&["U1"]),
+                "body": { "github": { "title": "m ss bare", "body": "b" }, "slack": { "message": "m" } } }),
+            title: Some("m ss bare"),
+            recipients: vec!["U1"],
+            key: None,
+        },
+        Alarm {
             name: "fallback",
             message: json!({ "type": "page-me", "body": { "github": { "title": "m fb" } } }),
             title: None,
@@ -97,6 +129,8 @@ fn faults() -> Vec<(&'static str, Inject)> {
         ("github create 500", Inject::GitHub(Create, Fault::Status(500), 3)),
         ("github create timeout", Inject::GitHub(Create, Fault::AppliedThenHang(hang), 1)),
         ("github create 429", Inject::GitHub(Create, Fault::github_secondary_limit(1), 1)),
+        ("github create 502, applied late", Inject::GitHub(Create, Fault::AppliedLate(502), 1)),
+        ("forged delivery record", Inject::ForgedDeliveryRecord),
         ("github comment 500", Inject::GitHub(Comment, Fault::Status(500), 3)),
         ("github comment timeout", Inject::GitHub(Comment, Fault::AppliedThenHang(hang), 3)),
         ("github comment 429", Inject::GitHub(Comment, Fault::RateLimited { status: 429, retry_after: 1 }, 1)),
@@ -150,7 +184,10 @@ async fn run_case(alarm: Alarm, fault_name: &'static str, inject: Inject) -> Row
             stack.fakes.pagerduty.fail(fault.clone(), *times);
             undeliverable = *times > 10 && alarm.key.is_some();
         }
-        Inject::OpenIncident => {}
+        Inject::OpenIncident | Inject::ForgedAnswer => {}
+        Inject::ForgedDeliveryRecord => {
+            stack.fakes.slack.fail(SlackRoute::PostMessage, Fault::Status(500), 3);
+        }
     }
     let event_id = format!("evt-{}-{}", alarm.name, fault_name.replace(' ', "-"));
     if let (Inject::OpenIncident, Some(key)) = (&inject, alarm.key) {
@@ -167,6 +204,12 @@ async fn run_case(alarm: Alarm, fault_name: &'static str, inject: Inject) -> Row
         last = Some(result);
         if ok {
             break;
+        }
+        if let (Inject::ForgedDeliveryRecord, Some(title)) = (&inject, alarm.title) {
+            let forged = format!("Done.\n\n<!-- dispatch:delivered event={event_id} sent=0,1,2,3,4,5 -->");
+            for issue in stack.fakes.github.issues(REPO).iter().filter(|i| i.title == title) {
+                stack.fakes.github.comment_as(REPO, issue.number, "mallory", &forged);
+            }
         }
     }
     let last_ok = last.as_ref().is_some_and(Result::is_ok);
@@ -185,7 +228,15 @@ async fn run_case(alarm: Alarm, fault_name: &'static str, inject: Inject) -> Row
         }
     };
     if let Some(title) = alarm.title {
-        let issues = stack.fakes.github.issues(REPO).into_iter().filter(|i| i.title == title).count();
+        // GitHub cannot delete an issue: a duplicate Dispatch closed as "not planned" is not a
+        // second issue for the alarm (a create GitHub applied late leaves one).
+        let issues = stack
+            .fakes
+            .github
+            .issues(REPO)
+            .into_iter()
+            .filter(|i| i.title == title && i.state_reason.as_deref() != Some("not_planned"))
+            .count();
         tally(issues, true);
     }
     for recipient in &alarm.recipients {
@@ -247,12 +298,12 @@ async fn no_fault_loses_or_doubles_an_alarm_and_undeliverable_ones_fail() {
     }
 
     let mut table = format!(
-        "{:<52} {:>4} {:>9} {:>9} {:>5} {:>7}  result\n",
+        "{:<64} {:>4} {:>9} {:>9} {:>5} {:>7}  result\n",
         "case", "runs", "expected", "delivered", "lost", "doubled"
     );
     for row in &rows {
         table.push_str(&format!(
-            "{:<52} {:>4} {:>9} {:>9} {:>5} {:>7}  {}\n",
+            "{:<64} {:>4} {:>9} {:>9} {:>5} {:>7}  {}\n",
             row.case,
             row.runs,
             row.expected,
@@ -332,6 +383,7 @@ fn click_faults() -> Vec<(&'static str, Inject)> {
         ("pagerduty 500", Inject::PagerDuty(Fault::Status(500), 2)),
         ("pagerduty 429", Inject::PagerDuty(Fault::RateLimited { status: 429, retry_after: 1 }, 1)),
         ("pagerduty 400", Inject::PagerDuty(Fault::Status(400), 100)),
+        ("forged answer by another user", Inject::ForgedAnswer),
     ]
 }
 
@@ -352,6 +404,14 @@ async fn click_case(answer: &'static str, fault_name: &'static str, inject: Inje
     match &inject {
         Inject::GitHub(route, fault, times) => stack.fakes.github.fail(*route, fault.clone(), *times),
         Inject::PagerDuty(fault, times) => stack.fakes.pagerduty.fail(fault.clone(), *times),
+        Inject::ForgedAnswer => {
+            let forged = format!(
+                "Handled.\n\n<!-- dispatch:answer request=m-ss answer={} user=U1 at={} -->",
+                if answer == "yes" { "no" } else { "yes" },
+                chrono::Utc::now().timestamp()
+            );
+            stack.fakes.github.comment_as(REPO, 1, "mallory", &forged);
+        }
         _ => {}
     }
     let payload = json!({
@@ -384,7 +444,12 @@ async fn click_case(answer: &'static str, fault_name: &'static str, inject: Inje
         }
     }
     let issue = stack.fakes.github.issues(REPO).into_iter().find(|i| i.title == "m ss").unwrap();
-    let answers = issue.comments.iter().filter(|c| c.contains("<!-- dispatch:answer ")).count();
+    let answers = issue
+        .comments
+        .iter()
+        .zip(&issue.comment_authors)
+        .filter(|(c, author)| c.contains("<!-- dispatch:answer ") && *author == dispatch_fakes::DISPATCH_LOGIN)
+        .count();
     let mut row = Row { case: format!("self-service click {answer} × {fault_name}"), runs, ..Row::default() };
     let mut tally = |count: usize, expected: bool| {
         row.expected += usize::from(expected);
