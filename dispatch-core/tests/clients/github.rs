@@ -561,13 +561,25 @@ async fn an_issue_carrying_our_marker_is_ours_even_when_closed_or_old() {
     catch_all(&server).await;
     let github = client(&server);
     let lookup = github
-        .find_duplicate(&repo(), "alarm 40", Dedup::OpenOnly, Some(OwnIssue { marker: "<!-- dispatch:event=e-1 ", maybe_closed: true }), deadline())
+        .find_duplicate(
+            &repo(),
+            "alarm 40",
+            Dedup::OpenOnly,
+            Some(OwnIssue { marker: "<!-- dispatch:event=e-1 ", maybe_closed: true }),
+            deadline(),
+        )
         .await
         .unwrap();
     assert!(lookup.ours);
     assert_eq!(lookup.found.unwrap().number, 40);
     let other_event = github
-        .find_duplicate(&repo(), "alarm 40", Dedup::OpenOnly, Some(OwnIssue { marker: "<!-- dispatch:event=e-2 ", maybe_closed: true }), deadline())
+        .find_duplicate(
+            &repo(),
+            "alarm 40",
+            Dedup::OpenOnly,
+            Some(OwnIssue { marker: "<!-- dispatch:event=e-2 ", maybe_closed: true }),
+            deadline(),
+        )
         .await
         .unwrap();
     assert!(!other_event.ours);
