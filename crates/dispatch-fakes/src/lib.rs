@@ -1,9 +1,11 @@
 //! Stateful fakes of the services Dispatch talks to, served on loopback: GitHub (issues, search,
 //! comments), Slack (`chat.postMessage`, `response_url`), PagerDuty (incidents with dedup keys),
 //! and a Lambda Runtime API to run the real binaries under. Each records every request and can be
-//! told to fail a route in a given way a given number of times. Tests, benchmarks and
+//! told to fail a route in a given way a given number of times. The fake Slack refuses what Slack
+//! refuses ([`check_blocks`]) and builds the interaction payloads Slack sends. Tests, benchmarks and
 //! `dispatch sandbox` use the same fakes.
 
+pub mod block_kit;
 mod github;
 mod kms;
 mod lambda;
@@ -12,12 +14,16 @@ mod server;
 mod slack;
 pub mod support;
 
+pub use block_kit::check_blocks;
 pub use github::{DISPATCH_LOGIN, FakeGitHub, FakeIssue, GitHubRoute};
 pub use kms::FakeKms;
 pub use lambda::{Invocation, LambdaRuntime};
 pub use pagerduty::{FakeIncident, FakePagerDuty};
 pub use server::{Fault, Recorded};
-pub use slack::{FakeSlack, Posted, SlackRoute};
+pub use slack::{
+    BOT_USER_ID, FakeSlack, Posted, SlackRoute, TEAM_ID, VERIFICATION_TOKEN, legacy_interactive_message_payload,
+    stored_message,
+};
 
 /// All three services, each on its own port.
 #[derive(Debug, Clone)]

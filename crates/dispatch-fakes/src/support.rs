@@ -1,5 +1,5 @@
-//! Small helpers the test suites share: editing a JSON message at a pointer, and capturing log
-//! output to scan it.
+//! Small helpers the test suites share: editing a JSON message at a pointer, the form body Slack
+//! posts an interaction payload in, and capturing log output to scan it.
 
 use std::sync::{Arc, Mutex};
 
@@ -39,6 +39,12 @@ pub fn without(mut value: Value, pointer: &str) -> Value {
         _ => panic!("{pointer} has no parent container"),
     }
     value
+}
+
+/// The body Slack posts an interaction payload in: `payload=<url-encoded JSON>`
+/// (`application/x-www-form-urlencoded`).
+pub fn form_body(payload: &Value) -> String {
+    url::form_urlencoded::Serializer::new(String::new()).append_pair("payload", &payload.to_string()).finish()
 }
 
 /// A log writer that keeps everything written, for a `tracing_subscriber` to write to.

@@ -1,6 +1,15 @@
 //! The Slack messages Dispatch sends, as Block Kit: the self-service prompt, the broadcast/nag DM,
 //! the missing-Slack-id notice, the error notice, and what replaces a prompt once it is answered.
 //! Texts Dispatch composes escape Slack's control characters; the sender's own texts are mrkdwn.
+//!
+//! Every builder keeps within Slack's documented limits (DESIGN.md §7d, §7i) whatever the texts it
+//! is given, because Slack refuses a whole message (`invalid_blocks`) for one block out of bounds:
+//! sections hold 1–3,000 characters and never only whitespace, a message holds at most 50 blocks
+//! (a text that would need more is cut, ending with a note that the full text is on the GitHub
+//! issue), button texts at most 75 characters and values at most 2,000, and the `text` fallback
+//! at most 40,000. Characters are Unicode scalar values.
+
+use std::borrow::Cow;
 
 use serde_json::{Value, json};
 
@@ -19,69 +28,221 @@ pub const ACKNOWLEDGED_COLOUR: &str = "#008E00";
 /// Colour of an escalated alarm.
 pub const ESCALATED_COLOUR: &str = "#CC0000";
 
+/// Most characters in one section block (and in one context element).
+pub const SECTION_MAX: usize = 3000;
+/// Most blocks in one message (or one attachment).
+pub const BLOCKS_MAX: usize = 50;
+/// Most characters in a button's text.
+pub const BUTTON_TEXT_MAX: usize = 75;
+/// Most characters in a button's value.
+pub const BUTTON_VALUE_MAX: usize = 2000;
+/// Most characters in a message's top-level `text` (Slack truncates beyond).
+pub const TEXT_MAX: usize = 40_000;
+
+/// Longest issue URL made into a link; a longer one is named without a link.
+const LINK_URL_MAX: usize = 2000;
+/// Longest name, id or code quoted in a composed notice.
+const NAME_MAX: usize = 100;
+/// Default button texts, for a blank one.
+const DEFAULT_YES: &str = "Yes";
+const DEFAULT_NO: &str = "No";
+
 /// Escapes `&`, `<` and `>` so a composed text cannot form links or mentions.
 pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-/// Most characters in one section block.
-pub const SECTION_MAX: usize = 3000;
+/// Whether a text shows nothing: only whitespace, control characters and invisible format
+/// characters (Unicode's default-ignorable code points). Slack refuses a section of only
+/// whitespace, so Dispatch leaves such pieces out.
+pub fn is_blank(text: &str) -> bool {
+    text.chars().all(|c| c.is_whitespace() || c.is_control() || is_invisible(c))
+}
+
+/// Unicode's default-ignorable code points (DerivedCoreProperties.txt), which render as nothing.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'..='\u{1160}'
+            | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFF8}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
+}
+
+/// The first `max` characters of `text`.
+fn prefix(text: &str, max: usize) -> &str {
+    text.char_indices().nth(max).map_or(text, |(i, _)| &text[..i])
+}
+
+/// `text` cut to at most `max` characters (`max` ≥ 1), ending with `…` when cut.
+fn clip(text: &str, max: usize) -> Cow<'_, str> {
+    if text.char_indices().nth(max).is_none() {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(format!("{}…", prefix(text, max - 1)))
+}
+
+/// Pieces of `text` of at most `max` characters (`max` ≥ 1), cut at the last line end that falls
+/// within a piece (the line end itself is dropped), else after `max` characters. Pieces that show
+/// nothing are left out, so none is empty.
+fn pieces(text: &str, max: usize) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        while !rest.is_empty() {
+            let (piece, next) = match rest.char_indices().nth(max) {
+                None => (rest, ""),
+                Some((limit, c)) => {
+                    let line_end = if c == '\n' { Some(limit) } else { rest[..limit].rfind('\n') };
+                    match line_end {
+                        Some(line_end) => (&rest[..line_end], &rest[line_end + 1..]),
+                        None => (&rest[..limit], &rest[limit..]),
+                    }
+                }
+            };
+            rest = next;
+            if !is_blank(piece) {
+                return Some(piece);
+            }
+        }
+        None
+    })
+}
 
 fn section(text: &str) -> Value {
     json!({ "type": "section", "text": { "type": "mrkdwn", "text": text } })
 }
 
-/// As many sections as a long text needs, split at line ends where possible.
-fn sections(text: &str) -> Vec<Value> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    while rest.chars().count() > SECTION_MAX {
-        let limit = rest.char_indices().nth(SECTION_MAX).map_or(rest.len(), |(i, _)| i);
-        let cut = rest[..limit].rfind('\n').filter(|i| *i > 0).unwrap_or(limit);
-        out.push(section(&rest[..cut]));
-        rest = rest[cut..].strip_prefix('\n').unwrap_or(&rest[cut..]);
-    }
-    out.push(section(rest));
-    out
+/// How a text is shown in its sections.
+#[derive(Debug, Clone, Copy)]
+enum Style {
+    /// As it is.
+    Plain,
+    /// Each section in bold (`*…*`).
+    Bold,
 }
 
+impl Style {
+    /// Characters of the text one section holds.
+    fn room(self) -> usize {
+        match self {
+            Self::Plain => SECTION_MAX,
+            Self::Bold => SECTION_MAX - 2,
+        }
+    }
+
+    fn section(self, piece: &str) -> Value {
+        match self {
+            Self::Plain => section(piece),
+            Self::Bold => section(&format!("*{piece}*")),
+        }
+    }
+}
+
+/// How many sections `text` needs, counting up to `max + 1`.
+fn sections_needed(text: &str, style: Style, max: usize) -> usize {
+    pieces(text, style.room()).take(max + 1).count()
+}
+
+/// As many sections as `text` needs, split at line ends where possible, in at most `max` blocks:
+/// a text that needs more is cut to `max - 1` sections and ends with `cut_note`.
+fn sections(text: &str, style: Style, max: usize, cut_note: &str) -> Vec<Value> {
+    let mut blocks: Vec<Value> = pieces(text, style.room()).take(max + 1).map(|p| style.section(p)).collect();
+    if blocks.len() > max {
+        blocks.truncate(max.saturating_sub(1));
+        if max > 0 {
+            blocks.push(context(cut_note));
+        }
+    }
+    blocks
+}
+
+/// A context block of one mrkdwn element (cut to Slack's 3,000 characters).
 fn context(text: &str) -> Value {
-    json!({ "type": "context", "elements": [{ "type": "mrkdwn", "text": text }] })
+    json!({ "type": "context", "elements": [{ "type": "mrkdwn", "text": clip(text, SECTION_MAX) }] })
 }
 
 fn issue_link(issue_url: &str, number: u64) -> String {
+    if is_blank(issue_url) || issue_url.chars().count() > LINK_URL_MAX {
+        return format!("GitHub issue #{number}");
+    }
     format!("<{issue_url}|GitHub issue #{number}>")
 }
 
-fn button(action_id: &str, text: &str, style: &str, value: &str) -> Value {
-    json!({
+/// The note that ends a text cut to fit Slack's block limit.
+fn cut_note(issue: &str) -> String {
+    format!("_Cut here: Slack shows at most {BLOCKS_MAX} blocks. The full text is on {issue}._")
+}
+
+fn button(action_id: &str, text: &str, default_text: &str, style: &str, value: &str) -> Value {
+    let text = if is_blank(text) { Cow::Borrowed(default_text) } else { clip(text, BUTTON_TEXT_MAX) };
+    let mut button = json!({
         "type": "button",
         "action_id": action_id,
         "text": { "type": "plain_text", "text": text, "emoji": true },
         "style": style,
-        "value": value,
-    })
+    });
+    // `Callback::encode` keeps values within the limit; a longer one is cut (and triage will
+    // refuse it as unreadable) rather than have Slack refuse the whole message.
+    if !value.is_empty() {
+        button["value"] = json!(prefix(value, BUTTON_VALUE_MAX));
+    }
+    button
+}
+
+/// The message, the issue link, the prompt and a last block, within [`BLOCKS_MAX`]: when the
+/// message and the prompt together need too many sections, each keeps at least half of the room.
+fn prompt_blocks(prompt: &Prompt, issue_url: &str, issue_number: u64, last: Value) -> Vec<Value> {
+    let link = issue_link(issue_url, issue_number);
+    let room = BLOCKS_MAX - 2;
+    let message_needs = sections_needed(&prompt.message, Style::Plain, room);
+    let prompt_needs = sections_needed(&prompt.prompt, Style::Bold, room);
+    let prompt_room = if message_needs + prompt_needs <= room {
+        prompt_needs
+    } else {
+        prompt_needs.min((room / 2).max(room.saturating_sub(message_needs)))
+    };
+    let note = cut_note(&link);
+    [
+        sections(&prompt.message, Style::Plain, room - prompt_room, &note),
+        vec![context(&link)],
+        sections(&prompt.prompt, Style::Bold, prompt_room, &note),
+        vec![last],
+    ]
+    .concat()
+}
+
+fn prompt_text(prompt: &Prompt, issue_url: &str) -> String {
+    clip(&format!("{}\n{}\n{}", prompt.message, issue_url, prompt.prompt), TEXT_MAX).into_owned()
 }
 
 /// The self-service DM: the message, a link to the issue, the prompt, Yes (`primary`) and No
 /// (`danger`) buttons carrying `callback_value`.
 pub fn self_service_prompt(prompt: &Prompt, issue_url: &str, issue_number: u64, callback_value: &str) -> SlackMessage {
+    let actions = json!({
+        "type": "actions",
+        "block_id": PROMPT_BLOCK,
+        "elements": [
+            button(YES_ACTION, &prompt.yes, DEFAULT_YES, "primary", callback_value),
+            button(NO_ACTION, &prompt.no, DEFAULT_NO, "danger", callback_value),
+        ],
+    });
     SlackMessage {
-        text: format!("{}\n{}\n{}", prompt.message, issue_url, prompt.prompt),
-        blocks: [
-            sections(&prompt.message),
-            vec![context(&issue_link(issue_url, issue_number))],
-            sections(&format!("*{}*", prompt.prompt)),
-            vec![json!({
-                "type": "actions",
-                "block_id": PROMPT_BLOCK,
-                "elements": [
-                    button(YES_ACTION, &prompt.yes, "primary", callback_value),
-                    button(NO_ACTION, &prompt.no, "danger", callback_value),
-                ],
-            })],
-        ]
-        .concat(),
+        text: prompt_text(prompt, issue_url),
+        blocks: prompt_blocks(prompt, issue_url, issue_number, actions),
     }
 }
 
@@ -90,28 +251,28 @@ pub fn self_service_prompt(prompt: &Prompt, issue_url: &str, issue_number: u64, 
 pub fn prompt_without_buttons(prompt: &Prompt, issue_url: &str, issue_number: u64) -> SlackMessage {
     let note = "No buttons here: this alarm could not be sent as a direct message. Answer it on the GitHub issue.";
     SlackMessage {
-        text: format!("{}\n{}\n{}", prompt.message, issue_url, prompt.prompt),
-        blocks: [
-            sections(&prompt.message),
-            vec![context(&issue_link(issue_url, issue_number))],
-            sections(&format!("*{}*", prompt.prompt)),
-            vec![context(note)],
-        ]
-        .concat(),
+        text: prompt_text(prompt, issue_url),
+        blocks: prompt_blocks(prompt, issue_url, issue_number, context(note)),
     }
 }
 
-/// The broadcast and nag DM: the message only.
+/// The broadcast and nag DM: the message only. A message that shows nothing says so, since Slack
+/// refuses a post with neither text nor blocks.
 pub fn text_message(text: &str) -> SlackMessage {
-    SlackMessage { text: text.to_owned(), blocks: sections(text) }
+    let blocks = sections(text, Style::Plain, BLOCKS_MAX, &cut_note("the GitHub issue"));
+    if blocks.is_empty() {
+        let empty = "(This alarm has no message text.)";
+        return SlackMessage { text: empty.to_owned(), blocks: vec![context(empty)] };
+    }
+    SlackMessage { text: clip(text, TEXT_MAX).into_owned(), blocks }
 }
 
 /// The notice in the default channel that a user's Slack id was missing.
 pub fn missing_slack_id_notice(request_id: &RequestId, user: Option<&str>) -> SlackMessage {
-    let who = user.map_or_else(|| "a recipient".to_owned(), |u| format!("user {}", escape(u)));
+    let who = user.map_or_else(|| "a recipient".to_owned(), |u| format!("user {}", escape(&clip(u, NAME_MAX))));
     let text = format!(
         "Dispatch {}: {who} has no Slack ID in the alarm, so the message above was posted here instead of as a direct message.",
-        escape(request_id.as_str())
+        escape(&clip(request_id.as_str(), NAME_MAX))
     );
     SlackMessage { blocks: vec![context(&text)], text }
 }
@@ -120,11 +281,11 @@ pub fn missing_slack_id_notice(request_id: &RequestId, user: Option<&str>) -> Sl
 pub fn delivery_error_notice(request_id: &RequestId, recipient: &str, code: &str) -> SlackMessage {
     let text = format!(
         "Dispatch {}: the direct message to {} failed ({}). Dispatch will retry; check the alarm's Slack ID.",
-        escape(request_id.as_str()),
-        escape(recipient),
-        escape(code)
+        escape(&clip(request_id.as_str(), NAME_MAX)),
+        escape(&clip(recipient, NAME_MAX)),
+        escape(&clip(code, NAME_MAX))
     );
-    SlackMessage { blocks: vec![section(&format!(":warning: {text}"))], text }
+    SlackMessage { blocks: vec![section(&clip(&format!(":warning: {text}"), SECTION_MAX))], text }
 }
 
 /// How a self-service alarm was answered.
@@ -145,21 +306,26 @@ pub fn answered(outcome: Outcome, response: &str, user_id: &str, when: &str, iss
         Outcome::Escalated => (ESCALATED_COLOUR, "Dispatch alert escalated"),
         Outcome::AlreadyEscalated => (ESCALATED_COLOUR, "Dispatch alert already escalated"),
     };
-    let user: String = user_id.chars().filter(char::is_ascii_alphanumeric).collect();
-    let footer = format!("Answered by <@{user}> at {} · <{issue_url}|GitHub issue>", escape(when));
+    let user: String = user_id.chars().filter(char::is_ascii_alphanumeric).take(NAME_MAX).collect();
+    let issue = if is_blank(issue_url) || issue_url.chars().count() > LINK_URL_MAX {
+        "GitHub issue".to_owned()
+    } else {
+        format!("<{issue_url}|GitHub issue>")
+    };
+    let footer = format!("Answered by <@{user}> at {} · {issue}", escape(&clip(when, NAME_MAX)));
+    let mut blocks =
+        sections(&format!("*{title}*\n{response}"), Style::Plain, BLOCKS_MAX - 1, &cut_note("the GitHub issue"));
+    blocks.push(context(&footer));
     json!({
         "replace_original": true,
-        "text": format!("{title}: {response}"),
-        "attachments": [{
-            "color": colour,
-            "blocks": [section(&format!("*{title}*\n{response}")), context(&footer)],
-        }],
+        "text": clip(&format!("{title}: {response}"), TEXT_MAX),
+        "attachments": [{ "color": colour, "blocks": blocks }],
     })
 }
 
 /// An answer only the clicking user sees, leaving the prompt as it is.
 pub fn ephemeral(text: &str) -> Value {
-    json!({ "response_type": "ephemeral", "replace_original": false, "text": text })
+    json!({ "response_type": "ephemeral", "replace_original": false, "text": clip(text, TEXT_MAX) })
 }
 
 #[cfg(test)]
@@ -177,10 +343,15 @@ mod tests {
         }
     }
 
+    fn texts(blocks: &[Value]) -> Vec<&str> {
+        blocks.iter().filter(|b| b["type"] == "section").map(|b| b["text"]["text"].as_str().unwrap()).collect()
+    }
+
     #[test]
     fn the_prompt_has_the_message_link_question_and_two_styled_buttons() {
         let message = self_service_prompt(&prompt(), "https://github.com/acme/a/issues/4", 4, "{\"v\":1}");
         assert_eq!(message.text, "2FA disabled\nhttps://github.com/acme/a/issues/4\nWas it you?");
+        assert_eq!(texts(&message.blocks), ["2FA disabled", "*Was it you?*"]);
         let actions = &message.blocks[3];
         assert_eq!(actions["block_id"], PROMPT_BLOCK);
         let buttons = actions["elements"].as_array().unwrap();
@@ -202,12 +373,63 @@ mod tests {
         for block in &message.blocks {
             assert!(block["text"]["text"].as_str().unwrap().chars().count() <= SECTION_MAX);
         }
-        let rejoined: Vec<&str> = message.blocks.iter().map(|b| b["text"]["text"].as_str().unwrap()).collect();
-        assert_eq!(rejoined.join("\n"), text);
+        assert_eq!(texts(&message.blocks).join("\n"), text);
         let unbroken = "é".repeat(7000);
         let blocks = text_message(&unbroken).blocks;
         assert_eq!(blocks.len(), 3);
-        assert_eq!(blocks.iter().map(|b| b["text"]["text"].as_str().unwrap()).collect::<String>(), unbroken);
+        assert_eq!(texts(&blocks).concat(), unbroken);
+    }
+
+    #[test]
+    fn a_text_of_3000_characters_and_a_line_end_is_one_full_section() {
+        let text = format!("{}\n", "é".repeat(SECTION_MAX));
+        let message = text_message(&text);
+        assert_eq!(texts(&message.blocks), [&text[..text.len() - 1]]);
+    }
+
+    #[test]
+    fn pieces_that_show_nothing_never_become_sections() {
+        let a = "a".repeat(SECTION_MAX);
+        let text = format!("{a}\n{}\nb", " ".repeat(SECTION_MAX));
+        assert_eq!(texts(&text_message(&text).blocks), [a.as_str(), "b"]);
+        let invisible = text_message("\u{200b} \t\n\r\n");
+        assert_eq!(invisible.blocks.len(), 1);
+        assert_eq!(invisible.blocks[0]["elements"][0]["text"], "(This alarm has no message text.)");
+    }
+
+    #[test]
+    fn a_text_needing_more_than_50_blocks_is_cut_and_ends_with_a_note() {
+        let text = vec!["x".repeat(1600); 60].join("\n");
+        let blocks = text_message(&text).blocks;
+        assert_eq!(blocks.len(), BLOCKS_MAX);
+        assert_eq!(texts(&blocks).len(), BLOCKS_MAX - 1);
+        assert_eq!(
+            blocks[BLOCKS_MAX - 1]["elements"][0]["text"],
+            "_Cut here: Slack shows at most 50 blocks. The full text is on the GitHub issue._"
+        );
+        let mut long = prompt();
+        long.message = text.clone();
+        long.prompt = text;
+        let message = self_service_prompt(&long, "https://x/1", 1, "v");
+        assert_eq!(message.blocks.len(), BLOCKS_MAX);
+        assert_eq!(message.blocks[BLOCKS_MAX - 1]["type"], "actions");
+        // The message and the prompt keep half the room each: 23 sections and the note.
+        assert_eq!(message.blocks[23]["elements"][0]["text"], cut_note("<https://x/1|GitHub issue #1>"));
+        assert_eq!(message.blocks[24]["elements"][0]["text"], "<https://x/1|GitHub issue #1>");
+        assert_eq!(message.blocks[48]["elements"][0]["text"], cut_note("<https://x/1|GitHub issue #1>"));
+    }
+
+    #[test]
+    fn button_texts_are_cut_to_75_characters_and_blank_ones_get_the_defaults() {
+        let mut odd = prompt();
+        odd.yes = "y".repeat(100);
+        odd.no = " \n".into();
+        let message = self_service_prompt(&odd, "https://x/1", 1, &"v".repeat(2500));
+        let buttons = message.blocks[3]["elements"].as_array().unwrap();
+        let yes = buttons[0]["text"]["text"].as_str().unwrap();
+        assert_eq!((yes.chars().count(), yes.ends_with('…')), (BUTTON_TEXT_MAX, true));
+        assert_eq!(buttons[1]["text"]["text"], "No");
+        assert_eq!(buttons[0]["value"].as_str().unwrap().len(), BUTTON_VALUE_MAX);
     }
 
     #[test]
@@ -231,6 +453,7 @@ mod tests {
         assert_eq!(yes["attachments"][0]["color"], "#008E00");
         assert_eq!(yes["replace_original"], true);
         assert!(yes["text"].as_str().unwrap().starts_with("Dispatch alert acknowledged"));
+        assert_eq!(yes["attachments"][0]["blocks"][0]["text"]["text"], "*Dispatch alert acknowledged*\nThanks");
         let no = answered(Outcome::Escalated, "Paged", "U1", "now", "https://x/1");
         assert_eq!(no["attachments"][0]["color"], "#CC0000");
         assert!(no["text"].as_str().unwrap().starts_with("Dispatch alert escalated"));

@@ -7,3 +7,4 @@ mod kms;
 mod pagerduty;
 mod secrets;
 mod slack;
+mod slack_blocks;

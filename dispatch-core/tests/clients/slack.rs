@@ -289,3 +289,20 @@ async fn a_self_service_prompt_arrives_with_a_primary_yes_and_a_danger_no_button
     assert_eq!(buttons[0]["value"], "{\"v\":1}");
     assert_eq!(body["text"], "2FA disabled\nhttps://github.com/acme/audit/issues/4\nWas it you?");
 }
+
+#[tokio::test]
+async fn a_message_with_an_empty_section_is_refused_by_slack_as_invalid_blocks_and_is_not_retried() {
+    let fake = dispatch_fakes::FakeSlack::start().await.unwrap();
+    let base = url::Url::parse(&fake.url()).unwrap();
+    let message = SlackMessage {
+        text: "disk full on db-1".to_owned(),
+        blocks: vec![json!({ "type": "section", "text": { "type": "mrkdwn", "text": "" } })],
+    };
+
+    let error = slack(&base, Some(TOKEN)).post_message(&channel(), &message, deadline()).await.unwrap_err();
+
+    assert_eq!(error, SlackError::Api("invalid_blocks".to_owned()));
+    assert!(!error.is_retryable());
+    assert_eq!(fake.requests().iter().filter(|r| r.path.ends_with("/chat.postMessage")).count(), 1, "retried");
+    assert!(fake.messages().is_empty());
+}
