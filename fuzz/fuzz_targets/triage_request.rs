@@ -197,8 +197,12 @@ fn reference_verify(timestamp: &str, body: &[u8], signature: &str) -> bool {
 
 fn check_click(payload: &Value) {
     let Ok(click) = payload::parse_click(payload) else { return };
-    let Click { answer, alarm, user, response_url, token } = &click;
-    assert!(matches!(response_url.scheme(), "http" | "https"), "response_url {response_url}");
+    let Click { answer, alarm, user, channel, response_url, token } = &click;
+    let url = response_url.url();
+    assert!(matches!(url.scheme(), "http" | "https"), "response_url {response_url:?}");
+    if let Some(channel) = channel {
+        assert!(!channel.is_empty());
+    }
     assert!(!user.id.is_empty() && !user.name.is_empty(), "click without a user: {user:?}");
     assert_eq!(token.as_deref(), payload["token"].as_str().filter(|t| !t.is_empty()));
     match alarm {
@@ -213,6 +217,9 @@ fn check_click(payload: &Value) {
         AlarmRef::Legacy(legacy) => {
             assert_eq!(payload["type"], "interactive_message");
             assert!(legacy.issue > 0);
+            // A Node-era button's answer is its name alone, never its value.
+            let name = payload["actions"][0]["name"].as_str().unwrap_or_default().trim().to_ascii_lowercase();
+            assert_eq!(name, answer.as_str(), "legacy answer not read from the button's name");
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The service clients over real HTTP against local mock servers.
 
 mod config;
+mod dedup_search;
 mod github;
 mod helpers;
 mod kms;

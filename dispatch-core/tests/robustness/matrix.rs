@@ -398,8 +398,6 @@ async fn click_case(answer: &'static str, fault_name: &'static str, inject: Inje
     let alarm = &alarms()[0];
     stack.run("evt-click", &alarm.message).await.unwrap();
     let posted = stack.fakes.slack.messages_to("U1").pop().unwrap();
-    let actions = posted.blocks.as_array().unwrap().iter().find(|b| b["type"] == "actions").unwrap().clone();
-    let value = actions["elements"][0]["value"].as_str().unwrap().to_owned();
     let undeliverable = matches!(&inject, Inject::PagerDuty(_, times) if *times > 10) && answer == "no";
     match &inject {
         Inject::GitHub(route, fault, times) => stack.fakes.github.fail(*route, fault.clone(), *times),
@@ -414,14 +412,9 @@ async fn click_case(answer: &'static str, fault_name: &'static str, inject: Inje
         }
         _ => {}
     }
-    let payload = json!({
-        "type": "block_actions",
-        "user": { "id": "U1", "username": "u1" },
-        "response_url": stack.fakes.slack.response_url("click"),
-        "actions": [{ "action_id": format!("dispatch_{answer}"), "block_id": "dispatch_prompt", "value": value, "type": "button" }]
-    });
-    let body =
-        url::form_urlencoded::Serializer::new(String::new()).append_pair("payload", &payload.to_string()).finish();
+    // As Slack sends it: with the whole message the button is on.
+    let payload = stack.fakes.slack.block_actions_payload(&posted, &format!("dispatch_{answer}"), "U1", "u1");
+    let body = dispatch_fakes::support::form_body(&payload);
     let mut runs = 0;
     for _ in 0..3 {
         runs += 1;

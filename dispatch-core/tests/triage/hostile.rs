@@ -175,3 +175,19 @@ async fn a_prompt_sent_to_a_channel_is_answered_by_a_member_there_and_records_wh
     assert_eq!(issue.state, "closed");
     assert!(issue.comments.iter().any(|c| c.contains("**bob** (`U0BOB`) answered **yes**")), "{:?}", issue.comments);
 }
+
+#[tokio::test]
+async fn a_click_echoing_a_long_non_ascii_alarm_is_answered() {
+    let h = harness().await;
+    let mut message = json(SELF_SERVICE);
+    message["body"]["slack"]["message"] = json!("🔥 Alarm: ".to_owned() + &"ünïcödé ".repeat(1490));
+    h.alarm(&message).await;
+    let posted = h.fakes.slack.messages().pop().unwrap();
+    // Slack's payload carries the whole message the button is on: text and blocks.
+    let payload = h.fakes.slack.block_actions_payload(&posted, "dispatch_no", "U012ABCDEF", "alice");
+    let body = dispatch_fakes::support::form_body(&payload);
+    assert!(body.len() > 64 * 1024, "a realistic click is larger than the old cap: {} bytes", body.len());
+    let response = h.triage.handle(&signed(&body, now().timestamp()), now()).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(h.fakes.pagerduty.incidents().len(), 1, "the No paged");
+}
