@@ -33,6 +33,14 @@ pub const MAX_ID: usize = 255;
 pub const MAX_MARKDOWN: usize = 12_000;
 /// Most characters in a message's top-level `text`; Slack truncates beyond.
 pub const MAX_MESSAGE_TEXT: usize = 40_000;
+/// Most characters of text in all of a message's blocks together. Undocumented: Slack refuses more
+/// with `msg_blocks_too_long` ("12,000 text characters with a buffer for block containers", Slack's
+/// answer in slackapi/bolt-js#2509; refusals are reported from about 11,300 characters over
+/// sections, bolt-js#2867). The fake refuses above 12,000, counting every `text` string.
+pub const MAX_BLOCKS_TEXT: usize = 12_000;
+
+/// The error (and Slack's code) for blocks whose texts are too long together.
+pub const BLOCKS_TOO_LONG: &str = "msg_blocks_too_long";
 
 /// Block types Slack knows in messages.
 const KNOWN_BLOCKS: [&str; 12] = [
@@ -57,9 +65,14 @@ pub fn check_blocks(blocks: &Value) -> Result<(), String> {
 }
 
 /// Checks the blocks of a whole message body: top-level `blocks` and each `attachments[].blocks`.
+/// An error starting with [`BLOCKS_TOO_LONG`] means the texts are too long together.
 pub fn check_message(body: &Value) -> Result<(), String> {
     if let Some(blocks) = body.get("blocks").filter(|b| !b.is_null()) {
         check_blocks(blocks)?;
+        let total = text_chars(blocks);
+        if total > MAX_BLOCKS_TEXT {
+            return Err(format!("{BLOCKS_TOO_LONG}: {total} characters of text in blocks"));
+        }
     }
     if let Some(attachments) = body.get("attachments").and_then(Value::as_array) {
         for (i, attachment) in attachments.iter().enumerate() {
@@ -77,6 +90,21 @@ fn fail<T>(reason: impl std::fmt::Display, pointer: &str) -> Result<T, String> {
 
 fn chars(text: &str) -> usize {
     text.chars().count()
+}
+
+/// Characters of every `text` string in a block tree.
+pub fn text_chars(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => items.iter().map(text_chars).sum(),
+        Value::Object(map) => map
+            .iter()
+            .map(|(key, v)| match v {
+                Value::String(text) if key == "text" => chars(text),
+                other => text_chars(other),
+            })
+            .sum(),
+        _ => 0,
+    }
 }
 
 /// Whether a text shows nothing: empty, or whitespace and control characters only.

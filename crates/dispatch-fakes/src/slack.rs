@@ -9,7 +9,7 @@ use axum::http::Method;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use crate::block_kit::{MAX_MESSAGE_TEXT, check_message};
+use crate::block_kit::{BLOCKS_TOO_LONG, MAX_MESSAGE_TEXT, check_message};
 use crate::server::{Fault, Faults, Incoming, Recorded, json, late, serve, short_circuit, unexpected};
 
 /// The workspace the fake Slack plays.
@@ -384,8 +384,9 @@ async fn post_message(state: &Mutex<State>, request: &Recorded) -> Response {
         if body.get("blocks").is_some_and(|b| !b.is_null() && !b.is_array()) {
             return json(200, json!({ "ok": false, "error": "invalid_blocks_format" }));
         }
-        if check_message(&body).is_err() {
-            return json(200, json!({ "ok": false, "error": "invalid_blocks" }));
+        if let Err(reason) = check_message(&body) {
+            let code = if reason.starts_with(BLOCKS_TOO_LONG) { BLOCKS_TOO_LONG } else { "invalid_blocks" };
+            return json(200, json!({ "ok": false, "error": code }));
         }
         let ts = format!("1764200000.{:06}", state.messages.len() + 1);
         let conversation = conversation_of(&channel);
@@ -447,6 +448,19 @@ mod tests {
         let status = response.status().as_u16();
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
         (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+
+    #[tokio::test]
+    async fn a_post_whose_blocks_hold_too_much_text_together_is_refused_as_slack_does() {
+        let slack = FakeSlack::start().await.unwrap();
+        let sections: Vec<Value> = (0..5)
+            .map(|_| json!({ "type": "section", "text": { "type": "mrkdwn", "text": "x".repeat(2_500) } }))
+            .collect();
+        let (status, answer) =
+            send(&slack, "/api/chat.postMessage", &json!({ "channel": "U012ABCDEF", "text": "t", "blocks": sections }))
+                .await;
+        assert_eq!((status, answer), (200, json!({ "ok": false, "error": "msg_blocks_too_long" })));
+        assert!(slack.messages().is_empty());
     }
 
     #[tokio::test]
@@ -574,9 +588,10 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_click_on_a_12000_character_non_ascii_alarm_is_larger_than_64_kib_once_form_encoded() {
+    async fn a_click_on_a_long_non_ascii_alarm_is_larger_than_64_kib_once_form_encoded() {
         let slack = FakeSlack::start().await.unwrap();
-        let (status, answer) = send(&slack, "/api/chat.postMessage", &prompt(&"é".repeat(12_000))).await;
+        // Within the 12,000 characters of text Slack takes in a message's blocks.
+        let (status, answer) = send(&slack, "/api/chat.postMessage", &prompt(&"🔥".repeat(9_000))).await;
         assert_eq!((status, &answer["ok"]), (200, &json!(true)));
 
         let payload = slack.block_actions_payload(&slack.messages()[0], "dispatch_yes", "U012ABCDEF", "alice");

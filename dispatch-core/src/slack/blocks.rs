@@ -4,10 +4,13 @@
 //!
 //! Every builder keeps within Slack's documented limits (DESIGN.md §7d, §7i) whatever the texts it
 //! is given, because Slack refuses a whole message (`invalid_blocks`) for one block out of bounds:
-//! sections hold 1–3,000 characters and never only whitespace, a message holds at most 50 blocks
-//! (a text that would need more is cut, ending with a note that the full text is on the GitHub
-//! issue), button texts at most 75 characters and values at most 2,000, and the `text` fallback
-//! at most 40,000. Characters are Unicode scalar values.
+//! sections hold 1–3,000 characters and never only whitespace, a message holds at most 50 blocks,
+//! button texts at most 75 characters and values at most 2,000. Slack also refuses a message whose
+//! blocks hold more than about 12,000 characters of text in all (`msg_blocks_too_long`,
+//! undocumented), so the blocks hold at most [`BLOCKS_TEXT_MAX`]. A text that would need more
+//! blocks or characters is cut, ending with a note that the full text is on the GitHub issue (which
+//! always has it). The `text` fallback, used only in notifications, is cut to
+//! [`FALLBACK_TEXT_MAX`]. Characters are Unicode scalar values.
 
 use std::borrow::Cow;
 
@@ -38,6 +41,16 @@ pub const BUTTON_TEXT_MAX: usize = 75;
 pub const BUTTON_VALUE_MAX: usize = 2000;
 /// Most characters in a message's top-level `text` (Slack truncates beyond).
 pub const TEXT_MAX: usize = 40_000;
+/// Most characters of text in all the blocks of a message Dispatch builds: under the ~12,000 at
+/// which Slack refuses a message with `msg_blocks_too_long` (slackapi/bolt-js#2509, #2867), with
+/// room to spare for what Slack counts that Dispatch does not know of.
+pub const BLOCKS_TEXT_MAX: usize = 10_000;
+/// Most characters in the `text` fallback of a message with blocks (shown only in notifications;
+/// Slack has refused long ones with `msg_too_long`).
+pub const FALLBACK_TEXT_MAX: usize = 3_000;
+/// Characters of [`BLOCKS_TEXT_MAX`] kept for what Dispatch adds around a sender's texts: the
+/// issue link, the cut notes, bold markers.
+const FRAME_CHARS: usize = 800;
 
 /// Longest issue URL made into a link; a longer one is named without a link.
 const LINK_URL_MAX: usize = 2000;
@@ -157,11 +170,14 @@ fn sections_needed(text: &str, style: Style, max: usize) -> usize {
     pieces(text, style.room()).take(max + 1).count()
 }
 
-/// As many sections as `text` needs, split at line ends where possible, in at most `max` blocks:
-/// a text that needs more is cut to `max - 1` sections and ends with `cut_note`.
-fn sections(text: &str, style: Style, max: usize, cut_note: &str) -> Vec<Value> {
-    let mut blocks: Vec<Value> = pieces(text, style.room()).take(max + 1).map(|p| style.section(p)).collect();
-    if blocks.len() > max {
+/// As many sections as `text` needs, split at line ends where possible, in at most `max` blocks
+/// holding at most `max_chars` characters of it: a text that needs more is cut (to `max - 1`
+/// sections, or to `max_chars`) and ends with `cut_note`.
+fn sections(text: &str, style: Style, max: usize, max_chars: usize, cut_note: &str) -> Vec<Value> {
+    let kept = prefix(text, max_chars);
+    let mut blocks: Vec<Value> = pieces(kept, style.room()).take(max + 1).map(|p| style.section(p)).collect();
+    let too_long = kept.len() < text.len() && !is_blank(&text[kept.len()..]);
+    if blocks.len() > max || too_long {
         blocks.truncate(max.saturating_sub(1));
         if max > 0 {
             blocks.push(context(cut_note));
@@ -182,9 +198,9 @@ fn issue_link(issue_url: &str, number: u64) -> String {
     format!("<{issue_url}|GitHub issue #{number}>")
 }
 
-/// The note that ends a text cut to fit Slack's block limit.
+/// The note that ends a text cut to fit Slack's limits.
 fn cut_note(issue: &str) -> String {
-    format!("_Cut here: Slack shows at most {BLOCKS_MAX} blocks. The full text is on {issue}._")
+    format!("_Cut here: a Slack message holds only so much. The full text is on {issue}._")
 }
 
 fn button(action_id: &str, text: &str, default_text: &str, style: &str, value: &str) -> Value {
@@ -215,18 +231,22 @@ fn prompt_blocks(prompt: &Prompt, issue_url: &str, issue_number: u64, last: Valu
     } else {
         prompt_needs.min((room / 2).max(room.saturating_sub(message_needs)))
     };
+    // Characters likewise: the prompt keeps at least half, or all the message leaves.
+    let budget = BLOCKS_TEXT_MAX - FRAME_CHARS;
+    let prompt_chars =
+        prompt.prompt.chars().count().min((budget / 2).max(budget.saturating_sub(prompt.message.chars().count())));
     let note = cut_note(&link);
     [
-        sections(&prompt.message, Style::Plain, room - prompt_room, &note),
+        sections(&prompt.message, Style::Plain, room - prompt_room, budget - prompt_chars, &note),
         vec![context(&link)],
-        sections(&prompt.prompt, Style::Bold, prompt_room, &note),
+        sections(&prompt.prompt, Style::Bold, prompt_room, prompt_chars, &note),
         vec![last],
     ]
     .concat()
 }
 
 fn prompt_text(prompt: &Prompt, issue_url: &str) -> String {
-    clip(&format!("{}\n{}\n{}", prompt.message, issue_url, prompt.prompt), TEXT_MAX).into_owned()
+    clip(&format!("{}\n{}\n{}", prompt.message, issue_url, prompt.prompt), FALLBACK_TEXT_MAX).into_owned()
 }
 
 /// The self-service DM: the message, a link to the issue, the prompt, Yes (`primary`) and No
@@ -259,12 +279,12 @@ pub fn prompt_without_buttons(prompt: &Prompt, issue_url: &str, issue_number: u6
 /// The broadcast and nag DM: the message only. A message that shows nothing says so, since Slack
 /// refuses a post with neither text nor blocks.
 pub fn text_message(text: &str) -> SlackMessage {
-    let blocks = sections(text, Style::Plain, BLOCKS_MAX, &cut_note("the GitHub issue"));
+    let blocks = sections(text, Style::Plain, BLOCKS_MAX, BLOCKS_TEXT_MAX - FRAME_CHARS, &cut_note("the GitHub issue"));
     if blocks.is_empty() {
         let empty = "(This alarm has no message text.)";
         return SlackMessage { text: empty.to_owned(), blocks: vec![context(empty)] };
     }
-    SlackMessage { text: clip(text, TEXT_MAX).into_owned(), blocks }
+    SlackMessage { text: clip(text, FALLBACK_TEXT_MAX).into_owned(), blocks }
 }
 
 /// The notice in the default channel that a user's Slack id was missing.
@@ -313,8 +333,13 @@ pub fn answered(outcome: Outcome, response: &str, user_id: &str, when: &str, iss
         format!("<{issue_url}|GitHub issue>")
     };
     let footer = format!("Answered by <@{user}> at {} · {issue}", escape(&clip(when, NAME_MAX)));
-    let mut blocks =
-        sections(&format!("*{title}*\n{response}"), Style::Plain, BLOCKS_MAX - 1, &cut_note("the GitHub issue"));
+    let mut blocks = sections(
+        &format!("*{title}*\n{response}"),
+        Style::Plain,
+        BLOCKS_MAX - 1,
+        BLOCKS_TEXT_MAX - FRAME_CHARS,
+        &cut_note("the GitHub issue"),
+    );
     blocks.push(context(&footer));
     json!({
         "replace_original": true,
@@ -397,26 +422,54 @@ mod tests {
         assert_eq!(invisible.blocks[0]["elements"][0]["text"], "(This alarm has no message text.)");
     }
 
+    fn text_chars(blocks: &[Value]) -> usize {
+        blocks
+            .iter()
+            .map(|b| {
+                b["text"]["text"].as_str().map_or(0, |t| t.chars().count())
+                    + b["elements"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|e| e["text"].as_str().map_or(0, |t| t.chars().count()))
+                        .sum::<usize>()
+            })
+            .sum()
+    }
+
     #[test]
-    fn a_text_needing_more_than_50_blocks_is_cut_and_ends_with_a_note() {
+    fn a_text_too_long_for_one_message_is_cut_and_ends_with_a_note() {
         let text = vec!["x".repeat(1600); 60].join("\n");
         let blocks = text_message(&text).blocks;
-        assert_eq!(blocks.len(), BLOCKS_MAX);
-        assert_eq!(texts(&blocks).len(), BLOCKS_MAX - 1);
+        assert!(text_chars(&blocks) <= BLOCKS_TEXT_MAX, "{}", text_chars(&blocks));
+        assert!(texts(&blocks).concat().chars().count() >= BLOCKS_TEXT_MAX - FRAME_CHARS - 1600, "cut near the limit");
         assert_eq!(
-            blocks[BLOCKS_MAX - 1]["elements"][0]["text"],
-            "_Cut here: Slack shows at most 50 blocks. The full text is on the GitHub issue._"
+            blocks.last().unwrap()["elements"][0]["text"],
+            "_Cut here: a Slack message holds only so much. The full text is on the GitHub issue._"
         );
         let mut long = prompt();
         long.message = text.clone();
         long.prompt = text;
         let message = self_service_prompt(&long, "https://x/1", 1, "v");
-        assert_eq!(message.blocks.len(), BLOCKS_MAX);
-        assert_eq!(message.blocks[BLOCKS_MAX - 1]["type"], "actions");
-        // The message and the prompt keep half the room each: 23 sections and the note.
-        assert_eq!(message.blocks[23]["elements"][0]["text"], cut_note("<https://x/1|GitHub issue #1>"));
-        assert_eq!(message.blocks[24]["elements"][0]["text"], "<https://x/1|GitHub issue #1>");
-        assert_eq!(message.blocks[48]["elements"][0]["text"], cut_note("<https://x/1|GitHub issue #1>"));
+        assert!(text_chars(&message.blocks) <= BLOCKS_TEXT_MAX, "{}", text_chars(&message.blocks));
+        assert_eq!(message.blocks.last().unwrap()["type"], "actions");
+        // The message and the prompt keep half the room each, and each ends with the note.
+        let link =
+            message.blocks.iter().position(|b| b["elements"][0]["text"] == "<https://x/1|GitHub issue #1>").unwrap();
+        let note = cut_note("<https://x/1|GitHub issue #1>");
+        assert_eq!(message.blocks[link - 1]["elements"][0]["text"], note.as_str());
+        assert_eq!(message.blocks[message.blocks.len() - 2]["elements"][0]["text"], note.as_str());
+    }
+
+    #[test]
+    fn a_text_of_many_short_pieces_is_still_held_to_50_blocks() {
+        let pieces = sections(&vec!["y\n"; 80].concat(), Style::Plain, BLOCKS_MAX, BLOCKS_TEXT_MAX, "note");
+        // Each piece is as long as a section allows, so 80 short lines make one section here; the
+        // block limit itself is checked with a room of 3 blocks.
+        assert_eq!(pieces.len(), 1);
+        let three = sections(&vec!["z".repeat(3000); 5].join("\n"), Style::Plain, 3, BLOCKS_TEXT_MAX, "note");
+        assert_eq!(three.len(), 3);
+        assert_eq!(three[2]["elements"][0]["text"], "note");
     }
 
     #[test]

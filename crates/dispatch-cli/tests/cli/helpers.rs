@@ -23,6 +23,18 @@ pub const NO_PROMPT: &str = r#"{
   }
 }"#;
 
+/// A self-service message without the title of its issue: it cannot be routed (the title is the
+/// dedup key), so it is rejected.
+pub const NO_TITLE: &str = r#"{
+  "type": "self-service",
+  "requestId": "ss-no-title",
+  "users": [{ "slackId": "U012ABCDEF", "slack": "alice" }],
+  "body": {
+    "github": { "body": "b" },
+    "slack": { "message": "m", "prompt": "p?", "actions": { "yes": "Yes", "no": "No" } }
+  }
+}"#;
+
 /// The repository's root.
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()

@@ -129,10 +129,10 @@ async fn a_message_from_standard_input_is_published_with_its_subject() {
 #[tokio::test]
 async fn an_invalid_message_is_refused_and_nothing_is_sent() {
     let (endpoint, received) = sns_double(StatusCode::OK).await;
-    let bad = temp_file("no-prompt.json", NO_PROMPT);
+    let bad = temp_file("no-title.json", NO_TITLE);
     let run = publish(&endpoint, &["publish", "--topic-arn", TOPIC, arg(&bad)], "").await;
     assert_eq!(run.code, 1, "{}", run.both());
-    assert_eq!(run.stdout, format!("{}: body.slack.prompt: required for self-service\n", bad.display()));
+    assert_eq!(run.stdout, format!("{}: body.github.title: required for self-service\n", bad.display()));
     assert!(run.stderr.contains("not published: the message is invalid"), "{}", run.stderr);
     assert!(received.lock().unwrap().is_empty(), "SNS was not called");
 }

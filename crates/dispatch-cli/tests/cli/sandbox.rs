@@ -117,13 +117,13 @@ fn a_repeated_alarm_is_suppressed_by_the_dedup_rule_as_planned() {
 
 #[test]
 fn an_invalid_message_is_reported_with_its_path_and_reason_and_fails_the_run() {
-    let bad = temp_file("no-prompt.json", NO_PROMPT);
+    let bad = temp_file("no-title.json", NO_TITLE);
     let run = dispatch(&["sandbox", arg(&bad), "examples/low-priority.json"]);
     assert_eq!(run.code, 1, "{}", run.both());
     let out = &run.stdout;
-    assert!(out.contains("invalid message: body.slack.prompt: required for self-service"), "{out}");
+    assert!(out.contains("invalid message: body.github.title: required for self-service"), "{out}");
     assert!(out.contains("━━ 2 messages, 1 not as planned:"), "{out}");
-    assert!(out.contains("no-prompt.json: invalid message: body.slack.prompt"), "the summary names the file\n{out}");
+    assert!(out.contains("no-title.json: invalid message: body.github.title"), "the summary names the file\n{out}");
     assert!(sections(out)[1].contains("✓ as planned: issue opened"), "the other messages still run\n{out}");
 }
 
