@@ -1,15 +1,16 @@
-//! `dispatch validate`: each file checked with the same parser `incoming` uses, one line per file;
-//! and `--schema`, the JSON Schema committed as `MESSAGE-SPEC.schema.json`.
+//! `dispatch validate`: each file checked with the same parser `incoming` uses, one line per file
+//! followed by a line per warning (a field that was coerced, defaulted, cut or ignored); and
+//! `--schema`, the JSON Schema committed as `MESSAGE-SPEC.schema.json`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use dispatch_core::message::{self, Alarm, InvalidMessage, Message};
+use dispatch_core::message::{self, Alarm, InvalidMessage, Message, MessageWarning};
 
 use crate::input;
 use crate::style::Paint;
 
-/// Validates every file; exit code 1 if any is invalid or unreadable.
+/// Validates every file; exit code 1 if any is invalid or unreadable (warnings alone do not fail).
 pub fn run(files: &[PathBuf], paint: Paint) -> ExitCode {
     let mut failed = 0;
     for path in files {
@@ -19,7 +20,11 @@ pub fn run(files: &[PathBuf], paint: Paint) -> ExitCode {
                 paint.red(e.to_string())
             }
             Ok(input) => match message::parse(&input.bytes) {
-                Ok(message) => format!("{}: {} ({})", input.label, paint.green("ok"), describe(&message)),
+                Ok(message) => {
+                    let mut lines = vec![format!("{}: {} ({})", input.label, paint.green("ok"), describe(&message))];
+                    lines.extend(message.warnings.iter().map(|w| warning_line(&input.label, w, paint)));
+                    lines.join("\n")
+                }
                 Err(e) => {
                     failed += 1;
                     invalid_line(&input.label, &e, paint)
@@ -44,6 +49,11 @@ pub fn schema() -> ExitCode {
 /// `FILE: PATH: REASON`.
 pub fn invalid_line(label: &str, error: &InvalidMessage, paint: Paint) -> String {
     format!("{label}: {}: {}", paint.red(&error.path), error.reason)
+}
+
+/// `FILE: warning: PATH: REASON`.
+pub fn warning_line(label: &str, warning: &MessageWarning, paint: Paint) -> String {
+    format!("{label}: {}: {}: {}", paint.yellow("warning"), warning.path, warning.reason)
 }
 
 /// The type, and what is worth knowing before sending: an unknown type pages, a missing
@@ -73,6 +83,17 @@ mod tests {
         let message =
             message::parse(br#"{"type":"high-priority","requestId":"r1","body":{"pagerduty":{"title":"t"}}}"#).unwrap();
         assert_eq!(describe(&message), "high-priority");
+    }
+
+    #[test]
+    fn a_warning_line_names_the_file_the_path_and_the_reason_in_yellow_when_painting() {
+        let warning = MessageWarning::new("requestId", "a number, taken as its decimal string");
+        assert_eq!(
+            warning_line("a.json", &warning, Paint::plain()),
+            "a.json: warning: requestId: a number, taken as its decimal string"
+        );
+        let painted = warning_line("a.json", &warning, Paint::new(crate::args::ColorChoice::Always, false, false));
+        assert!(painted.contains("\x1b[33mwarning\x1b[0m"), "{painted:?}");
     }
 
     #[test]

@@ -1,17 +1,24 @@
 //! The message spec (DESIGN.md §2) as domain types, and the parser that turns an SNS message body
-//! into them. `wire` holds what senders write; this module decides what each type requires, fills
-//! the documented defaults and rejects anything else with the field's path.
+//! into them. `wire` describes a clean message (the published JSON Schema); the parser rejects only
+//! what cannot be routed (DESIGN.md §5), and coerces, defaults or ignores the rest, recording a
+//! [`MessageWarning`] naming each field it did not take as written.
 
 mod error;
 mod parse;
 pub mod schema;
+mod warning;
 pub mod wire;
 
 pub use error::{InvalidMessage, ROOT};
 pub use parse::{parse, parse_event};
+pub use warning::MessageWarning;
 
 use crate::ids::{GitHubMention, RepoOverride, RequestId, ServiceId, SlackUserId};
 
+/// Longest issue title GitHub accepts; a longer `body.github.title` is cut.
+pub const TITLE_MAX: usize = 256;
+/// Longest label name; a longer one is dropped.
+pub const LABEL_MAX: usize = 50;
 /// Longest button text Slack accepts.
 pub const BUTTON_TEXT_MAX: usize = 75;
 /// Longest `body.slack.message` and `body.slack.prompt` (Slack shows up to 40,000; each block holds 3,000).
@@ -20,13 +27,19 @@ pub const SLACK_TEXT_MAX: usize = 12_000;
 pub const ISSUE_BODY_MAX: usize = 60_000;
 /// Longest `yes_response` / `no_response`, so that the triage callback fits in a button value.
 pub const RESPONSE_TEXT_MAX: usize = 500;
+/// The self-service question when `body.slack.prompt` is missing.
+pub const DEFAULT_PROMPT: &str = "Was this you?";
+/// The Yes button's text when `body.slack.actions.yes` is missing.
+pub const DEFAULT_YES: &str = "Yes";
+/// The No button's text when `body.slack.actions.no` is missing.
+pub const DEFAULT_NO: &str = "No";
 
-/// A parsed, valid message.
+/// A parsed message that can be routed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
     /// The sender's `requestId`, or a generated one.
     pub request_id: RequestId,
-    /// Whether `request_id` was generated because the message had none.
+    /// Whether `request_id` was generated because the message had none, or none usable.
     pub request_id_generated: bool,
     /// `githubRepo` (or `gitHubRepo`): where the issue goes instead of the default repository.
     pub github_repo: Option<RepoOverride>,
@@ -36,6 +49,9 @@ pub struct Message {
     pub retrigger: bool,
     /// What the message asks for, by type.
     pub alarm: Alarm,
+    /// Every field that was coerced, defaulted, cut or ignored, in the order read; empty for a
+    /// clean message. `incoming` logs them, `dispatch validate` prints them.
+    pub warnings: Vec<MessageWarning>,
 }
 
 impl Message {
@@ -112,7 +128,8 @@ pub struct IncidentContent {
 /// A self-service alarm.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SelfService {
-    /// The first of `users`; `None` when `users` was missing or empty.
+    /// The first of `users`; `None` when `users` was missing or empty, or its first element not
+    /// a user object.
     pub user: Option<User>,
     /// The audit issue.
     pub issue: IssueContent,
@@ -140,7 +157,7 @@ pub struct Prompt {
 /// A broadcast or nag alarm.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FanOut {
-    /// Every recipient; never empty.
+    /// Every recipient that is a user object; never empty.
     pub users: Vec<User>,
     /// The audit issue.
     pub issue: IssueContent,
@@ -151,7 +168,7 @@ pub struct FanOut {
 /// A low-priority alarm.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LowPriority {
-    /// The first of `users`, if any.
+    /// The first of `users`, if any (its `slackId` is not read: low-priority sends no DM).
     pub user: Option<User>,
     /// The audit issue.
     pub issue: IssueContent,
@@ -162,9 +179,9 @@ pub struct LowPriority {
 pub struct Unrouted {
     /// The `type` the sender wrote.
     pub type_name: String,
-    /// `body.pagerduty`, when it was well formed.
+    /// `body.pagerduty`, when it has a usable title.
     pub incident: Option<IncidentContent>,
-    /// `body.github.title`, when it was a non-empty string.
+    /// `body.github.title`, when it was a non-blank string (or a number).
     pub github_title: Option<String>,
     /// The whole message as compact JSON, for the incident details.
     pub raw: String,

@@ -1,5 +1,7 @@
 //! The JSON Schema published for senders, generated from the wire types plus the per-type
-//! requirements that serde cannot express (`if type == … then …`).
+//! requirements that serde cannot express (`if type == … then …`). It describes a clean message:
+//! the parser accepts more (a missing prompt is defaulted, a number `requestId` becomes its
+//! string), with a warning for each field it did not take as written.
 
 use schemars::Schema;
 use serde_json::{Value, json};
@@ -27,7 +29,7 @@ fn github_issue() -> Value {
     json!({ "required": ["github"], "properties": { "github": { "required": ["title", "body"] } } })
 }
 
-/// schemars transform: adds the fields each message type requires.
+/// schemars transform: adds the fields a clean message of each type carries.
 pub(crate) fn require_per_type(schema: &mut Schema) {
     let self_service = json!({
         "required": ["body"],

@@ -1,5 +1,9 @@
-//! The message as senders write it: plain serde structs, the single source of both parsing and the
-//! published JSON Schema. Everything here is optional; `message::parse` decides what each type needs.
+//! A clean message, as senders should write it: plain serde structs, the source of the published
+//! JSON Schema. The parser (`message::parse`) reads the same fields from a `serde_json::Value`,
+//! more leniently than these types: it coerces, defaults or ignores what a type does not need, with
+//! a warning, and rejects only what cannot be routed. A message that deserializes into these types
+//! and meets the schema's per-type requirements is taken as written, except for the character rules
+//! of ids and logins and the length of each label.
 
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -18,7 +22,8 @@ pub struct WireMessage {
     /// other value opens a PagerDuty incident so that the alarm still pages someone.
     #[serde(rename = "type")]
     pub kind: String,
-    /// Id used in logs, incident keys and callbacks. Generated (12 lowercase hex characters) when absent.
+    /// Id used in logs, incident keys and callbacks. Generated (12 lowercase hex characters) when
+    /// absent or not a valid id.
     #[schemars(length(min = 1, max = 128))]
     pub request_id: Option<String>,
     /// Repository for the issue instead of the default: `name` (under the default owner) or
@@ -43,11 +48,12 @@ pub struct WireMessage {
 #[serde(rename_all = "camelCase")]
 #[serde(expecting = "a user object with slackId, slack and github")]
 pub struct WireUser {
-    /// Slack user or channel id, e.g. `U012ABCDEF`. Missing: the message goes to the default channel.
+    /// Slack user or channel id, e.g. `U012ABCDEF`. Missing or not a valid id: the message goes to
+    /// the default channel.
     pub slack_id: Option<String>,
     /// Readable Slack handle, used only for display and logs.
     pub slack: Option<String>,
-    /// GitHub login without `@`. Missing: the default user is tagged.
+    /// GitHub login without `@`. Missing or not a valid login: the default user is tagged.
     pub github: Option<String>,
 }
 
@@ -70,7 +76,7 @@ pub struct WireGitHub {
     /// Issue title; also the dedup key. Leading and trailing whitespace is dropped.
     #[schemars(length(min = 1, max = 256))]
     pub title: Option<String>,
-    /// Issue body (Markdown).
+    /// Issue body (Markdown). Missing: the issue body is empty.
     #[schemars(length(max = 60000))]
     pub body: Option<String>,
     /// Label names to put on the issue.
@@ -84,10 +90,10 @@ pub struct WireGitHub {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(expecting = "an object with message, prompt and actions")]
 pub struct WireSlack {
-    /// The message shown to each recipient (Slack mrkdwn).
+    /// The message shown to each recipient (Slack mrkdwn). Missing: the issue title.
     #[schemars(length(min = 1, max = 12000))]
     pub message: Option<String>,
-    /// Self-service: the question under the message.
+    /// Self-service: the question under the message. Missing: `Was this you?`.
     #[schemars(length(min = 1, max = 12000))]
     pub prompt: Option<String>,
     /// Self-service: the button texts and what the user is told after clicking.
@@ -98,10 +104,10 @@ pub struct WireSlack {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(expecting = "an object with yes, no, yes_response and no_response")]
 pub struct WireActions {
-    /// Text of the Yes button (closes the issue).
+    /// Text of the Yes button (closes the issue). Missing: `Yes`.
     #[schemars(length(min = 1, max = 75))]
     pub yes: Option<String>,
-    /// Text of the No button (escalates to PagerDuty).
+    /// Text of the No button (escalates to PagerDuty). Missing: `No`.
     #[schemars(length(min = 1, max = 75))]
     pub no: Option<String>,
     /// Told to the user after Yes.

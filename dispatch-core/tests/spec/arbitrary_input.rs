@@ -5,7 +5,7 @@ use dispatch_core::routing::plan;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::helpers::{EXAMPLES, defaults};
+use crate::helpers::{BROADCAST, EXAMPLES, HIGH_PRIORITY, LOW_PRIORITY, NAG, SELF_SERVICE, defaults, with};
 
 fn arbitrary_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
@@ -72,6 +72,25 @@ fn mutated_example() -> impl Strategy<Value = Value> {
     })
 }
 
+/// The fields each known type does not use (MESSAGE-SPEC.md §9): whatever they hold, the message is
+/// taken as it is, without a warning.
+const UNUSED: [(&str, &[&str]); 5] = [
+    (HIGH_PRIORITY, &["/users", "/githubRepo", "/gitHubRepo", "/body/github", "/body/slack"]),
+    (LOW_PRIORITY, &["/body/slack", "/body/pagerduty", "/users/1", "/users/0/slackId"]),
+    (SELF_SERVICE, &["/users/1", "/body/pagerduty"]),
+    (BROADCAST, &["/body/pagerduty"]),
+    (NAG, &["/body/pagerduty"]),
+];
+
+/// An example with a field its type does not use replaced by arbitrary JSON.
+fn example_with_an_unused_field() -> impl Strategy<Value = (Value, String)> {
+    (0..UNUSED.len(), 0usize..8, arbitrary_json()).prop_map(|(i, pick, replacement)| {
+        let (example, unused) = UNUSED[i];
+        let pointer = unused[pick % unused.len()];
+        (with(serde_json::from_str(example).unwrap(), pointer, replacement), pointer.to_owned())
+    })
+}
+
 fn collect_pointers(value: &Value, here: String, out: &mut Vec<String>) {
     out.push(here.clone());
     match value {
@@ -103,6 +122,23 @@ proptest! {
         match parse(value.to_string().as_bytes()) {
             Ok(message) => { let _ = plan(&message, &defaults()); }
             Err(e) => prop_assert!(!e.path.is_empty() && !e.reason.is_empty(), "{e:?}"),
+        }
+    }
+
+    #[test]
+    fn every_warning_names_a_path_and_a_reason(value in mutated_example()) {
+        if let Ok(message) = parse(value.to_string().as_bytes()) {
+            for w in &message.warnings {
+                prop_assert!(!w.path.is_empty() && !w.reason.is_empty(), "{w:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_field_its_type_does_not_use_never_blocks_a_message((value, pointer) in example_with_an_unused_field()) {
+        match parse(value.to_string().as_bytes()) {
+            Ok(message) => prop_assert!(message.warnings.is_empty(), "{pointer}: {:?}", message.warnings),
+            Err(e) => prop_assert!(false, "{pointer} blocked the message: {e}"),
         }
     }
 }

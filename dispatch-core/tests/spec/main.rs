@@ -6,3 +6,4 @@ mod invalid;
 mod parse;
 mod routing;
 mod schema;
+mod warnings;

@@ -141,12 +141,37 @@ fn an_unknown_type_is_read_leniently_so_it_still_pages() {
     });
     let parsed = ok(&message);
     assert!(parsed.request_id_generated);
+    let paths: Vec<&str> = parsed.warnings.iter().map(|w| w.path.as_str()).collect();
+    assert_eq!(paths, ["requestId", "body.github.title", "body.pagerduty.body"]);
     let Alarm::Unrouted(unrouted) = parsed.alarm else { panic!("not unrouted") };
     let incident = unrouted.incident.unwrap();
     assert_eq!(incident.title, "Disk full");
     assert_eq!(incident.service.unwrap().as_str(), "PDISK");
-    assert_eq!(incident.details, None);
-    assert_eq!(unrouted.github_title, None);
+    // Numbers are taken as their strings, as in the known types.
+    assert_eq!(incident.details.as_deref(), Some("7"));
+    assert_eq!(unrouted.github_title.as_deref(), Some("42"));
+}
+
+#[test]
+fn an_unknown_type_with_unusable_fields_still_pages_and_warns_about_them() {
+    let message = json!({
+        "type": "critical",
+        "pagerDutyServiceId": "P 1",
+        "body": { "github": { "title": ["x"] }, "pagerduty": { "title": { "t": 1 } } }
+    });
+    let parsed = ok(&message);
+    let warnings: Vec<String> = parsed.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "pagerDutyServiceId: may contain only letters and digits, found ' '; ignored",
+            "body.pagerduty.title: expected a string, found an object; ignored",
+            "body.github.title: expected a string, found an array; ignored",
+        ]
+    );
+    let Alarm::Unrouted(unrouted) = parsed.alarm else { panic!("not unrouted") };
+    assert_eq!((unrouted.incident, unrouted.github_title), (None, None));
+    assert!(plan_of(&message).incident.is_some());
 }
 
 #[test]

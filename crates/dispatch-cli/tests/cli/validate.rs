@@ -1,6 +1,15 @@
-//! `dispatch validate`: one line per file, the field's path on errors, exit code 1 if any is bad.
+//! `dispatch validate`: one line per file, the field's path on errors, a line per warning, exit
+//! code 1 if any is bad.
 
 use crate::helpers::*;
+
+/// A self-service message without its issue title: it cannot be routed.
+const NO_TITLE: &str = r#"{
+  "type": "self-service",
+  "requestId": "ss-no-title",
+  "users": [{ "slackId": "U012ABCDEF", "slack": "alice" }],
+  "body": { "github": { "body": "b" }, "slack": { "message": "m" } }
+}"#;
 
 #[test]
 fn every_example_is_valid() {
@@ -22,23 +31,57 @@ fn every_example_is_valid() {
 
 #[test]
 fn an_invalid_file_is_named_with_the_path_and_reason_and_exits_one() {
-    let bad = temp_file("no-prompt.json", NO_PROMPT);
+    let bad = temp_file("no-title.json", NO_TITLE);
     let run = dispatch(&["validate", "examples/nag.json", arg(&bad)]);
     assert_eq!(run.code, 1, "{}", run.both());
     assert!(run.stdout.contains("examples/nag.json: ok (nag)\n"), "{}", run.stdout);
-    assert!(run.stdout.contains(&format!("{}: body.slack.prompt: required for self-service\n", bad.display())));
+    assert!(run.stdout.contains(&format!("{}: body.github.title: required for self-service\n", bad.display())));
     assert!(run.stdout.contains("1 valid, 1 invalid"), "{}", run.stdout);
 }
 
 #[test]
 fn a_wrong_type_deep_in_the_message_is_named_by_its_path() {
-    let run = run_with(command(&["validate", "-"]), r#"{"type":"broadcast","users":[{"slackId":42}],"body":{}}"#);
+    let message = r#"{"type":"broadcast","users":[{"slackId":"U1X"}],"body":{"github":{"title":["t"]}}}"#;
+    let run = run_with(command(&["validate", "-"]), message);
     assert_eq!(run.code, 1, "{}", run.both());
+    assert_eq!(run.stdout, "<stdin>: body.github.title: expected a string, found an array\n");
+}
+
+#[test]
+fn a_message_with_warnings_is_valid_and_each_warning_follows_the_ok_line() {
+    let loose = temp_file("no-prompt.json", NO_PROMPT);
+    let run = dispatch(&["validate", arg(&loose), "examples/nag.json"]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    let file = loose.display();
     assert!(
-        run.stdout.starts_with("<stdin>: users[0].slackId: invalid type: integer `42`, expected a string"),
+        run.stdout.starts_with(&format!(
+            "{file}: ok (self-service)\n{file}: warning: body.slack.prompt: missing; \"Was this you?\" is used\nexamples/nag.json: ok (nag)\n"
+        )),
         "{}",
         run.stdout
     );
+    assert!(run.stdout.contains("2 valid, 0 invalid"), "{}", run.stdout);
+}
+
+#[test]
+fn a_number_request_id_is_shown_as_a_warning_and_exits_zero() {
+    let message =
+        r#"{"type":"high-priority","requestId":42,"users":[{"slackId":"@odd"}],"body":{"pagerduty":{"title":"t"}}}"#;
+    let run = run_with(command(&["validate", "-"]), message);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "<stdin>: ok (high-priority)\n<stdin>: warning: requestId: a number, taken as its decimal string\n"),
+        "{}",
+        run.both()
+    );
+}
+
+#[test]
+fn warnings_are_yellow_when_painting() {
+    let validate = command(&["--color", "always", "validate", "-"]);
+    let run = run_with(validate, r#"{"type":"high-priority","retrigger":"no","body":{"pagerduty":{"title":"t"}}}"#);
+    assert_eq!(run.code, 0, "{}", run.both());
+    assert!(run.stdout.contains("<stdin>: \x1b[33mwarning\x1b[0m: retrigger: expected a boolean"), "{:?}", run.stdout);
 }
 
 #[test]
