@@ -3,14 +3,6 @@
 
 use crate::helpers::*;
 
-/// A self-service message without its issue title: it cannot be routed.
-const NO_TITLE: &str = r#"{
-  "type": "self-service",
-  "requestId": "ss-no-title",
-  "users": [{ "slackId": "U012ABCDEF", "slack": "alice" }],
-  "body": { "github": { "body": "b" }, "slack": { "message": "m" } }
-}"#;
-
 #[test]
 fn every_example_is_valid() {
     let files: Vec<String> =
