@@ -94,13 +94,9 @@ impl Matches<'_> {
         self.ours.sort_by_key(|i| i.number);
         let mut ours = self.ours.into_iter();
         match ours.next() {
-            Some(first) => Lookup {
-                found: Some(first),
-                ours: true,
-                also_ours: ours.collect(),
-                complete,
-                newest: self.newest,
-            },
+            Some(first) => {
+                Lookup { found: Some(first), ours: true, also_ours: ours.collect(), complete, newest: self.newest }
+            }
             None => Lookup { found: self.counted, ours: false, also_ours: Vec::new(), complete, newest: self.newest },
         }
     }
@@ -189,7 +185,13 @@ impl GitHub {
     /// caller keeps exact matches. Every page of results is read, up to
     /// the API's 1,000. A rate limit is not waited out and incomplete results are not trusted:
     /// either makes this an error, so that the caller lists issues at once instead.
-    async fn search(&self, repo: &Repo, title: &str, open_only: bool, deadline: Deadline) -> Result<Vec<Issue>, String> {
+    async fn search(
+        &self,
+        repo: &Repo,
+        title: &str,
+        open_only: bool,
+        deadline: Deadline,
+    ) -> Result<Vec<Issue>, String> {
         let words: String =
             title.chars().map(|c| if c == '"' || c == '\\' { ' ' } else { c }).take(SEARCH_TITLE_CHARS).collect();
         let state = if open_only { " is:open" } else { "" };

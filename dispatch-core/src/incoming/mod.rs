@@ -16,10 +16,10 @@ use crate::ids::{Repo, SlackChannel};
 use crate::message::{InvalidMessage, Message, parse_event};
 use crate::pagerduty::{IncidentOutcome, NewIncident, PagerDuty, PagerDutyError};
 use crate::routing::{IssuePlan, OnDuplicate, Plan, RoutingDefaults, SlackContent, SlackDelivery, plan};
+use crate::slack::{Slack, SlackError, SlackMessage, blocks};
 use crate::state::button::Callback;
 use crate::state::delivery::{self as record, RecordLine};
 use crate::state::{Writers, event};
-use crate::slack::{Slack, SlackError, SlackMessage, blocks};
 
 /// Slack conversations posted to at the same time (messages to one conversation stay in order).
 pub const SLACK_CONCURRENCY: usize = 16;

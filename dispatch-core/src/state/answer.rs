@@ -64,16 +64,12 @@ pub fn claim_comment(
 /// The escalation note: the incident opened (`Some((id, url))`) or already open (`None`).
 pub fn escalation_note(request_id: &RequestId, incident: Option<(&str, Option<&str>)>) -> String {
     let (text, id) = match incident {
-        Some((id, url)) => (
-            format!("PagerDuty incident {id} opened{}.", url.map(|u| format!(": {u}")).unwrap_or_default()),
-            clean(id),
-        ),
+        Some((id, url)) => {
+            (format!("PagerDuty incident {id} opened{}.", url.map(|u| format!(": {u}")).unwrap_or_default()), clean(id))
+        }
         None => ("An open PagerDuty incident for this alarm already existed.".to_owned(), "existing".to_owned()),
     };
-    format!(
-        "{text}\n\n{}",
-        marker_line(ESCALATED, &[("request", &clean(request_id.as_str())), ("incident", &id)])
-    )
+    format!("{text}\n\n{}", marker_line(ESCALATED, &[("request", &clean(request_id.as_str())), ("incident", &id)]))
 }
 
 fn clean_user(user_id: &str) -> String {
@@ -194,7 +190,10 @@ mod tests {
         let yes = [claim(3, "dispatch-bot", "yes", old)];
         assert!(standing_claim(&yes, &dispatch(), &id(), true, NOW, None).is_some());
         assert!(standing_claim(&yes, &dispatch(), &id(), false, NOW, None).is_none());
-        let no = [claim(3, "dispatch-bot", "no", old), comment(4, "dispatch-bot", escalation_note(&id(), Some(("Q1", None))))];
+        let no = [
+            claim(3, "dispatch-bot", "no", old),
+            comment(4, "dispatch-bot", escalation_note(&id(), Some(("Q1", None)))),
+        ];
         assert!(standing_claim(&no, &dispatch(), &id(), false, NOW, None).is_some());
         let forged_note = [claim(3, "dispatch-bot", "no", old), comment(4, "mallory", escalation_note(&id(), None))];
         assert!(standing_claim(&forged_note, &dispatch(), &id(), false, NOW, None).is_none());
@@ -210,7 +209,11 @@ mod tests {
 
     #[test]
     fn the_earliest_standing_claim_other_than_ones_own_wins() {
-        let comments = [claim(5, "dispatch-bot", "no", NOW), claim(4, "dispatch-bot", "yes", NOW), claim(9, "dispatch-bot", "yes", NOW)];
+        let comments = [
+            claim(5, "dispatch-bot", "no", NOW),
+            claim(4, "dispatch-bot", "yes", NOW),
+            claim(9, "dispatch-bot", "yes", NOW),
+        ];
         assert_eq!(standing_claim(&comments, &dispatch(), &id(), false, NOW, Some(4)).unwrap().comment, 5);
         assert_eq!(standing_claim(&comments, &dispatch(), &id(), false, NOW, None).unwrap().comment, 4);
     }

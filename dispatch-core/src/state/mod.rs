@@ -113,7 +113,10 @@ mod tests {
     fn a_marker_counts_only_as_the_last_line() {
         let line = marker_line("delivered", &[("event", "e1"), ("sent", "0,1")]);
         assert_eq!(line, "<!-- dispatch:delivered event=e1 sent=0,1 -->");
-        assert_eq!(read_marker(&format!("text\n\n{line}\n"), "delivered"), Some(vec![("event", "e1"), ("sent", "0,1")]));
+        assert_eq!(
+            read_marker(&format!("text\n\n{line}\n"), "delivered"),
+            Some(vec![("event", "e1"), ("sent", "0,1")])
+        );
         assert_eq!(read_marker(&format!("{line}\nsender text after it"), "delivered"), None);
         assert_eq!(read_marker(&line, "answer"), None);
         assert_eq!(read_marker("", "answer"), None);

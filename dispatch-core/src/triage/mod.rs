@@ -137,10 +137,8 @@ impl Triage {
             warn!(response_url = ?click.response_url, user = %click.user.id, "click refused: its response_url is not Slack's");
             return HttpResponse::new(400, "Bad request: response_url is not on hooks.slack.com");
         }
-        let budget = Budget {
-            work: Deadline::at(started + WORK_BUDGET),
-            record: Deadline::at(started + RECORD_BUDGET),
-        };
+        let budget =
+            Budget { work: Deadline::at(started + WORK_BUDGET), record: Deadline::at(started + RECORD_BUDGET) };
         let outcome = self.answer(&click, now, budget).await;
         let reply = match outcome {
             Ok(answered) => answered,

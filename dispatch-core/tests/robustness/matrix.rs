@@ -192,7 +192,8 @@ async fn run_case(alarm: Alarm, fault_name: &'static str, inject: Inject) -> Row
     let event_id = format!("evt-{}-{}", alarm.name, fault_name.replace(' ', "-"));
     if let (Inject::OpenIncident, Some(key)) = (&inject, alarm.key) {
         // Another alarm with the same title (the incident key), whose incident is still open.
-        let other = json!({ "type": "high-priority", "requestId": "earlier", "body": { "pagerduty": { "title": key } } });
+        let other =
+            json!({ "type": "high-priority", "requestId": "earlier", "body": { "pagerduty": { "title": key } } });
         stack.run("evt-earlier", &other).await.unwrap();
     }
     let mut runs = 0;

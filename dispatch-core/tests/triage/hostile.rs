@@ -108,7 +108,8 @@ async fn a_response_url_that_is_not_slacks_is_never_followed() {
     let h = harness().await;
     let value = h.alarm(&json(SELF_SERVICE)).await;
     let before = h.fakes.github.requests().len();
-    for url in ["https://attacker.example/steal", "http://hooks.slack.com/actions/T1/1/x", "https://hooks.slack.com.evil/x"]
+    for url in
+        ["https://attacker.example/steal", "http://hooks.slack.com/actions/T1/1/x", "https://hooks.slack.com.evil/x"]
     {
         let mut payload = block_actions(&value, "dispatch_yes", "U012ABCDEF", url);
         payload["response_url"] = json!(url);
