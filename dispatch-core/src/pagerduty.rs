@@ -187,6 +187,110 @@ fn error_message(body: &[u8]) -> String {
     if parts.is_empty() { "no message".to_owned() } else { parts.join(": ") }
 }
 
+/// A service, as `GET /services/{id}` describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Service {
+    /// Id.
+    pub id: String,
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// `active`, `disabled`, …
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// A user of the account, as `GET /users` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct User {
+    /// Id.
+    pub id: String,
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// Login email.
+    pub email: String,
+}
+
+/// Read-only calls for checking a deployment (`dispatch doctor`).
+impl PagerDuty {
+    /// `GET /services/{id}`: the service, or `None` when the account has no such service.
+    pub async fn service(&self, id: &ServiceId, deadline: Deadline) -> Result<Option<Service>, PagerDutyError> {
+        #[derive(Deserialize)]
+        struct Reply {
+            service: Service,
+        }
+        let url = self.api_url(&format!("services/{}", id.as_str()), &[])?;
+        let reply: Option<Reply> = self.get(url, deadline).await?;
+        Ok(reply.map(|r| r.service))
+    }
+
+    /// The user whose login email is exactly `email` (case aside), from `GET /users?query=`.
+    pub async fn user_by_email(&self, email: &str, deadline: Deadline) -> Result<Option<User>, PagerDutyError> {
+        #[derive(Deserialize)]
+        struct Reply {
+            #[serde(default)]
+            users: Vec<User>,
+        }
+        let url = self.api_url("users", &[("query", email), ("limit", "100")])?;
+        let reply: Option<Reply> = self.get(url, deadline).await?;
+        Ok(reply.into_iter().flat_map(|r| r.users).find(|u| u.email.eq_ignore_ascii_case(email)))
+    }
+
+    /// An address under the API's base URL (the incidents URL's directory).
+    fn api_url(&self, path: &str, query: &[(&str, &str)]) -> Result<Url, PagerDutyError> {
+        let mut url = self
+            .incidents
+            .join(path)
+            .map_err(|e| PagerDutyError::Rejected { status: 0, message: format!("invalid request: {e}") })?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        Ok(url)
+    }
+
+    /// One GET with retries of 429 and 5xx within `deadline`; `None` for a 404.
+    async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        url: Url,
+        deadline: Deadline,
+    ) -> Result<Option<T>, PagerDutyError> {
+        let verdict = |error: &PagerDutyError| match error {
+            PagerDutyError::RateLimited(after) => Verdict::RateLimited(*after),
+            PagerDutyError::Transient(_) => Verdict::Transient,
+            _ => Verdict::Final,
+        };
+        let attempt = || async {
+            let request = self
+                .http
+                .get(url.clone())
+                .header(reqwest::header::AUTHORIZATION, format!("Token token={}", self.api_key.expose_secret()))
+                .header(reqwest::header::ACCEPT, ACCEPT);
+            let reply =
+                crate::http::exchange(request, deadline, self.policy.request_timeout).await.map_err(|e| match e {
+                    NoReply::Invalid(reason) => {
+                        PagerDutyError::Rejected { status: 0, message: format!("invalid request: {reason}") }
+                    }
+                    NoReply::Unavailable(reason) => PagerDutyError::Transient(reason),
+                })?;
+            if reply.status.is_success() {
+                return serde_json::from_slice(&reply.body)
+                    .map(Some)
+                    .map_err(|e| PagerDutyError::Transient(format!("unexpected response body: {e}")));
+            }
+            let message = error_message(&reply.body);
+            match reply.status.as_u16() {
+                404 => Ok(None),
+                429 => Err(PagerDutyError::RateLimited(retry_after(&reply.headers))),
+                s if s >= 500 => Err(PagerDutyError::Transient(format!("HTTP {s}: {message}"))),
+                s @ (401 | 403) => Err(PagerDutyError::Unauthorized { status: s, message }),
+                s => Err(PagerDutyError::Rejected { status: s, message }),
+            }
+        };
+        with_retries(&self.policy, deadline, "pagerduty", verdict, attempt).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,8 +10,9 @@ Examples:
   dispatch validate my-alarm.json           check a message before sending it
   dispatch publish --topic-arn ARN my-alarm.json
   dispatch fakes --env-file fakes.env       serve the fakes for the Lambda binaries
+  dispatch doctor --env-file my.env         check a deployment's settings live, read-only
 
-Nothing but `publish` talks to anything outside this machine.";
+Nothing but `publish` and `doctor` talks to anything outside this machine.";
 
 const SANDBOX_EXAMPLES: &str = "\
 Examples:
@@ -50,6 +51,23 @@ Examples:
 
 Prints one NAME=value line per setting on stdout (notes go to stderr) and serves until
 interrupted (Ctrl-C or SIGTERM); on exit it says what the fakes received.";
+
+const DOCTOR_EXAMPLES: &str = "\
+Examples:
+  dispatch doctor                           the settings in this process's environment
+  dispatch doctor --env-file my.env         the settings in a NAME=value file
+  dispatch fakes --env-file f.env & dispatch doctor --env-file f.env
+
+Checks, with GET requests and Slack read methods only (nothing is created, sent or changed):
+  GitHub     the repository exists; the token or App installation may write issues and labels
+  Slack      auth.test; the token's scopes (chat:write, im:write, users:read, users:read.email);
+             the default channel exists and the bot is in it (conversations.info, channel IDs)
+  PagerDuty  the API key works; the service exists; the From address is a user of the account;
+             PagerDutyRoutingKey, when set, is 32 letters and digits (no event is sent)
+  triage     SlackSigningSecret is set (the legacy SlackVerificationToken alone fails)
+
+One line per check, ✓ or ✗ with the fix; no secret is printed. secure: values are decrypted with
+KMS using the standard AWS chain (AWS_PROFILE, AWS_REGION). The exit code is 1 if any check failed.";
 
 /// `dispatch`.
 #[derive(Debug, Parser)]
@@ -95,6 +113,9 @@ pub enum Command {
     /// Serve the fake GitHub, Slack and PagerDuty and print the settings that point Dispatch at them
     #[command(after_help = FAKES_EXAMPLES)]
     Fakes(FakesArgs),
+    /// Check a deployment's settings live against GitHub, Slack and PagerDuty, changing nothing
+    #[command(after_help = DOCTOR_EXAMPLES)]
+    Doctor(DoctorArgs),
 }
 
 /// `dispatch sandbox`.
@@ -158,6 +179,14 @@ pub struct PublishArgs {
 #[derive(Debug, Args)]
 pub struct FakesArgs {
     /// Also write the settings to this file, one NAME=value per line
+    #[arg(long, value_name = "PATH")]
+    pub env_file: Option<PathBuf>,
+}
+
+/// `dispatch doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Read the settings from this file (NAME=value lines) instead of the environment
     #[arg(long, value_name = "PATH")]
     pub env_file: Option<PathBuf>,
 }

@@ -1,9 +1,11 @@
 //! The `dispatch` command: `sandbox` runs messages through the real handlers against local fakes,
 //! `validate` checks messages against the spec, `publish` sends one to the SNS topic, `fakes`
-//! serves the fakes for the Lambda binaries. This file only parses arguments and hands over.
+//! serves the fakes for the Lambda binaries, `doctor` checks a deployment's settings live. This
+//! file only parses arguments and hands over.
 
 mod args;
 mod click;
+mod doctor;
 mod fakes;
 mod input;
 mod publish;
@@ -37,5 +39,6 @@ async fn main() -> ExitCode {
         Command::Validate(args) => validate::run(&args.files, paint),
         Command::Publish(args) => publish::run(args, paint).await,
         Command::Fakes(args) => fakes::run(args.env_file.as_deref(), paint).await,
+        Command::Doctor(args) => doctor::run(args, paint).await,
     }
 }

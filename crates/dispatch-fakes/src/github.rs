@@ -1,5 +1,7 @@
 //! A fake GitHub REST API: issues (listing with `Link` pages, search, create, get, close) and
-//! comments, per repository, plus the GitHub App installation-token exchange. As hostile as the
+//! comments, per repository, the repository itself with the caller's `permissions` (configurable
+//! per token; a repository can be missing, a token refused), plus the GitHub App installation-token
+//! exchange and the installation's permissions. As hostile as the
 //! real one where it matters to Dispatch: other people comment on its issues
 //! ([`FakeGitHub::comment_as`]), a create may be applied late ([`Fault::AppliedLate`]), and search
 //! may answer with incomplete results ([`FakeGitHub::search_incomplete`]).
@@ -32,6 +34,8 @@ pub enum GitHubRoute {
     Comment,
     /// `DELETE /repos/{o}/{r}/issues/comments/{id}`.
     DeleteComment,
+    /// `GET /repos/{o}/{r}`.
+    Repository,
 }
 
 /// An issue held by the fake.
@@ -72,6 +76,14 @@ struct State {
     /// Requests answered with an error but to be applied when the next one to their route comes.
     deferred: Vec<(GitHubRoute, Vec<String>, Recorded)>,
     search_incomplete: bool,
+    /// Repositories that do not exist: every `repos/{o}/{r}/…` request answers 404.
+    missing_repos: Vec<String>,
+    /// Tokens refused with 401 `Bad credentials` on every route.
+    refused_tokens: Vec<String>,
+    /// `permissions` of `GET /repos/{o}/{r}` by token; others get [`default_permissions`].
+    permissions: HashMap<String, Value>,
+    /// `permissions` of the GitHub App installation, when set (default `issues: write`).
+    installation_permissions: Option<Value>,
 }
 
 /// The fake GitHub.
@@ -176,6 +188,29 @@ impl FakeGitHub {
         lock(&self.state).faults.add(route, fault, times);
     }
 
+    /// Makes `repo` (`owner/name`) not exist: its requests answer 404 `Not Found`, as GitHub does
+    /// for a repository the token cannot see. Every other repository exists.
+    pub fn missing_repo(&self, repo: &str) {
+        lock(&self.state).missing_repos.push(repo.to_owned());
+    }
+
+    /// The `permissions` of the GitHub App installation (`GET /app/installations/{id}`; default
+    /// `{"issues": "write", "metadata": "read"}`).
+    pub fn set_installation_permissions(&self, permissions: Value) {
+        lock(&self.state).installation_permissions = Some(permissions);
+    }
+
+    /// Refuses `token` (wrong, expired or revoked) with 401 `Bad credentials` on every route.
+    pub fn refuse_token(&self, token: &str) {
+        lock(&self.state).refused_tokens.push(token.to_owned());
+    }
+
+    /// The `permissions` object `GET /repos/{o}/{r}` shows to `token` (default: write access,
+    /// [`default_permissions`]).
+    pub fn set_permissions(&self, token: &str, permissions: Value) {
+        lock(&self.state).permissions.insert(token.to_owned(), permissions);
+    }
+
     /// Forgets planned faults.
     pub fn heal(&self) {
         lock(&self.state).faults.clear();
@@ -230,6 +265,7 @@ fn route(request: &Incoming) -> Option<GitHubRoute> {
         (&Method::GET, ["repos", _, _, "issues", _, "comments"]) => GitHubRoute::ListComments,
         (&Method::POST, ["repos", _, _, "issues", _, "comments"]) => GitHubRoute::Comment,
         (&Method::DELETE, ["repos", _, _, "issues", "comments", _]) => GitHubRoute::DeleteComment,
+        (&Method::GET, ["repos", _, _]) => GitHubRoute::Repository,
         _ => return None,
     })
 }
@@ -243,8 +279,21 @@ async fn handle(state: &Mutex<State>, base: &str, request: Incoming) -> Response
             json!({ "token": "ghs_fake_installation_token", "expires_at": expires.to_rfc3339(), "permissions": { "issues": "write" } }),
         );
     }
+    if let (&Method::GET, ["app", "installations", id]) = (&request.method, s.as_slice()) {
+        let permissions = lock(state)
+            .installation_permissions
+            .clone()
+            .unwrap_or_else(|| json!({ "issues": "write", "metadata": "read" }));
+        return json(
+            200,
+            json!({ "id": id.parse::<u64>().unwrap_or_default(), "app_id": 17, "permissions": permissions }),
+        );
+    }
     if request.recorded.header("authorization").is_none() {
         return json(401, json!({ "message": "Requires authentication" }));
+    }
+    if let Some(refusal) = refused(state, &s, &request.recorded) {
+        return refusal;
     }
     let Some(route) = route(&request) else { return unexpected(&request) };
     let (fault, deferred) = {
@@ -273,6 +322,9 @@ fn apply(state: &Mutex<State>, base: &str, route: GitHubRoute, s: &[&str], reque
     let mut state = lock(state);
     if route == GitHubRoute::Search {
         return search(&state, base, request);
+    }
+    if route == GitHubRoute::Repository {
+        return repository(&state, base, s, request);
     }
     let repo = format!("{}/{}", s[1], s[2]);
     state.next_comment += 1;
@@ -351,8 +403,57 @@ fn apply(state: &Mutex<State>, base: &str, route: GitHubRoute, s: &[&str], reque
             issues[index].comment_authors.push(DISPATCH_LOGIN.to_owned());
             json(201, comment_json(base, &repo, issues[index].number, comment_id, &text, DISPATCH_LOGIN))
         }
-        GitHubRoute::Search | GitHubRoute::DeleteComment => unreachable!("handled above"),
+        GitHubRoute::Search | GitHubRoute::DeleteComment | GitHubRoute::Repository => unreachable!("handled above"),
     }
+}
+
+/// The `permissions` a token has on a repository unless told otherwise: write access.
+pub fn default_permissions() -> Value {
+    json!({ "admin": false, "maintain": false, "push": true, "triage": true, "pull": true })
+}
+
+/// The token of a request (`Bearer`/`token` authorization).
+fn token_of(request: &Recorded) -> &str {
+    let header = request.header("authorization").unwrap_or_default();
+    header.split_once(' ').map_or(header, |(_, token)| token).trim()
+}
+
+/// 401 for a refused token, 404 under a missing repository; `None` to go on.
+fn refused(state: &Mutex<State>, s: &[&str], request: &Recorded) -> Option<Response> {
+    let state = lock(state);
+    if state.refused_tokens.iter().any(|t| t == token_of(request)) {
+        return Some(json(
+            401,
+            json!({ "message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401" }),
+        ));
+    }
+    match s {
+        ["repos", owner, name, ..] if state.missing_repos.contains(&format!("{owner}/{name}")) => Some(json(
+            404,
+            json!({ "message": "Not Found", "documentation_url": "https://docs.github.com/rest/repos/repos#get-a-repository", "status": "404" }),
+        )),
+        _ => None,
+    }
+}
+
+/// `GET /repos/{o}/{r}`: the repository, with the caller's `permissions`.
+fn repository(state: &State, base: &str, s: &[&str], request: &Recorded) -> Response {
+    let (owner, name) = (s[1], s[2]);
+    let permissions = state.permissions.get(token_of(request)).cloned().unwrap_or_else(default_permissions);
+    json(
+        200,
+        json!({
+            "id": 1_296_269,
+            "name": name,
+            "full_name": format!("{owner}/{name}"),
+            "owner": { "login": owner, "type": "Organization" },
+            "private": true,
+            "html_url": format!("{base}/{owner}/{name}"),
+            "has_issues": true,
+            "archived": false,
+            "permissions": permissions,
+        }),
+    )
 }
 
 fn list(base: &str, repo: &str, issues: &[FakeIssue], request: &Recorded) -> Response {

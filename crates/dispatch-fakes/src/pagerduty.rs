@@ -30,7 +30,17 @@ pub struct FakeIncident {
 struct State {
     incidents: Vec<FakeIncident>,
     faults: Faults<()>,
+    /// Services that do not exist (`GET /services/{id}` answers 404); every other one does.
+    missing_services: Vec<String>,
+    /// API keys refused with 401 on every REST route.
+    refused_keys: Vec<String>,
+    /// Users of the account besides [`FROM_ADDRESS`], by email.
+    users: Vec<String>,
 }
+
+/// The email of the account's user the fake knows from the start (the sandbox's From address).
+pub const FROM_ADDRESS: &str = "oncall@example.com";
+
 
 /// The fake PagerDuty.
 #[derive(Debug, Clone)]
@@ -68,6 +78,21 @@ impl FakePagerDuty {
         lock(&self.state).incidents.clone()
     }
 
+    /// Makes service `id` not exist: `GET /services/{id}` answers 404.
+    pub fn missing_service(&self, id: &str) {
+        lock(&self.state).missing_services.push(id.to_owned());
+    }
+
+    /// Refuses API key `key` (wrong or revoked) with 401 on every REST route.
+    pub fn refuse_key(&self, key: &str) {
+        lock(&self.state).refused_keys.push(key.to_owned());
+    }
+
+    /// Adds a user of the account, found by `GET /users?query=` ([`FROM_ADDRESS`] is one already).
+    pub fn add_user(&self, email: &str) {
+        lock(&self.state).users.push(email.to_owned());
+    }
+
     /// Plans `fault` for the next `times` incident requests.
     pub fn fail(&self, fault: Fault, times: usize) {
         lock(&self.state).faults.add((), fault, times);
@@ -86,6 +111,9 @@ impl FakePagerDuty {
 
 async fn handle(state: &Mutex<State>, request: Incoming) -> Response {
     let s: Vec<&str> = request.segments.iter().map(String::as_str).collect();
+    if let Some(response) = read(state, &s, &request) {
+        return response;
+    }
     if request.method != Method::POST || s.as_slice() != ["incidents"] {
         return unexpected(&request);
     }
@@ -138,4 +166,46 @@ async fn handle(state: &Mutex<State>, request: Incoming) -> Response {
     };
     late(&fault).await;
     reply
+}
+
+/// The read routes: `GET /services/{id}` and `GET /users?query=`, and the 401 of a refused key on
+/// any REST route; `None` for everything else.
+fn read(state: &Mutex<State>, s: &[&str], request: &Incoming) -> Option<Response> {
+    let recorded = &request.recorded;
+    let key = recorded.header("authorization").and_then(|a| a.strip_prefix("Token token=")).map(str::trim);
+    let state = lock(state);
+    let reading = request.method == Method::GET && matches!(s, ["services", _] | ["users"]);
+    if key.is_some_and(|k| state.refused_keys.iter().any(|r| r == k)) || (reading && key.is_none()) {
+        return Some(json(401, json!({ "error": { "message": "Unauthorized", "code": 2006 } })));
+    }
+    match s {
+        ["services", id] if reading => Some(if state.missing_services.iter().any(|m| m == id) {
+            json(404, json!({ "error": { "message": "Not Found", "code": 2100 } }))
+        } else {
+            json(
+                200,
+                json!({ "service": {
+                    "id": id,
+                    "type": "service",
+                    "name": format!("Service {id}"),
+                    "status": "active",
+                    "html_url": format!("https://fake.pagerduty.invalid/service-directory/{id}"),
+                } }),
+            )
+        }),
+        ["users"] if reading => {
+            let query = recorded.query.get("query").map(|q| q.to_lowercase()).unwrap_or_default();
+            let users: Vec<serde_json::Value> = std::iter::once(FROM_ADDRESS)
+                .chain(state.users.iter().map(String::as_str))
+                .enumerate()
+                .filter(|(_, email)| email.to_lowercase().contains(&query))
+                .map(|(i, email)| {
+                    let name = email.split('@').next().unwrap_or_default();
+                    json!({ "id": format!("PU{:05}", i + 1), "type": "user", "name": name, "email": email, "role": "user" })
+                })
+                .collect();
+            Some(json(200, json!({ "users": users, "limit": 25, "offset": 0, "more": false, "total": null })))
+        }
+        _ => None,
+    }
 }

@@ -1,7 +1,8 @@
-//! A fake Slack Web API (`chat.postMessage`) and the `response_url`s of interactions. Like Slack,
-//! it refuses blocks out of Block Kit's limits (`invalid_blocks`, see [`crate::block_kit`]), and it
-//! builds the interaction payloads Slack sends for a click: a `block_actions` payload that echoes
-//! the whole posted message, and the Node era's `interactive_message`.
+//! A fake Slack Web API (`chat.postMessage`; `auth.test` and `conversations.info` for checks) and
+//! the `response_url`s of interactions. Like Slack, it refuses blocks out of Block Kit's limits
+//! (`invalid_blocks`, see [`crate::block_kit`]), and it builds the interaction payloads Slack sends
+//! for a click: a `block_actions` payload that echoes the whole posted message, and the Node era's
+//! `interactive_message`.
 
 use std::sync::{Arc, Mutex};
 
@@ -24,6 +25,8 @@ pub const BOT_ID: &str = "B0FAKE0001";
 pub const BOT_USER_ID: &str = "U0FAKEBOT1";
 /// The legacy verification token carried in interaction payloads (Slack's documented example).
 pub const VERIFICATION_TOKEN: &str = "xyzz0WbapA4vBCDEFasx0q6G";
+/// The scopes of the fake's bot token unless told otherwise: everything Dispatch needs.
+pub const DISPATCH_SCOPES: &[&str] = &["chat:write", "im:write", "users:read", "users:read.email"];
 
 /// A Slack route, for fault injection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +57,10 @@ struct State {
     messages: Vec<Posted>,
     responses: Vec<(String, Value)>,
     unknown_channels: Vec<String>,
+    /// Channels the bot is not a member of (`conversations.info` says `is_member: false`).
+    not_member: Vec<String>,
+    /// The bot token's scopes, when set (default [`DISPATCH_SCOPES`]).
+    scopes: Option<Vec<String>>,
     faults: Faults<SlackRoute>,
     interactions: u64,
 }
@@ -112,6 +119,17 @@ impl FakeSlack {
     /// Makes `channel` unknown: posts to it fail with `channel_not_found`, always.
     pub fn unknown_channel(&self, channel: &str) {
         lock(&self.state).unknown_channels.push(channel.to_owned());
+    }
+
+    /// Takes the bot out of `channel`: `conversations.info` says `is_member: false`.
+    pub fn bot_not_in(&self, channel: &str) {
+        lock(&self.state).not_member.push(channel.to_owned());
+    }
+
+    /// The bot token's scopes, as `auth.test` lists them in `x-oauth-scopes` (default
+    /// [`DISPATCH_SCOPES`]).
+    pub fn set_scopes(&self, scopes: &[&str]) {
+        lock(&self.state).scopes = Some(scopes.iter().map(|s| (*s).to_owned()).collect());
     }
 
     /// Plans `fault` for the next `times` requests to `route`.
@@ -331,6 +349,9 @@ async fn handle(state: &Mutex<State>, request: Incoming) -> Response {
     let s: Vec<&str> = request.segments.iter().map(String::as_str).collect();
     match (&request.method, s.as_slice()) {
         (&Method::POST, ["api", "chat.postMessage"]) => post_message(state, &request.recorded).await,
+        (&Method::GET | &Method::POST, ["api", method @ ("auth.test" | "conversations.info")]) => {
+            read_method(state, method, &request.recorded)
+        }
         (&Method::POST, ["response", id]) => {
             let fault = lock(state).faults.take(&SlackRoute::Respond);
             if let Some(fault) = &fault
@@ -397,6 +418,60 @@ async fn post_message(state: &Mutex<State>, request: &Recorded) -> Response {
     };
     late(&fault).await;
     reply
+}
+
+/// `auth.test` (the bot, with its scopes in `x-oauth-scopes`) and `conversations.info` (a channel
+/// exists unless made unknown; the bot is in it unless taken out). Parameters come from the query
+/// string or a form body, as Slack takes them.
+fn read_method(state: &Mutex<State>, method: &str, request: &Recorded) -> Response {
+    let token = request.header("authorization").and_then(|a| a.strip_prefix("Bearer ")).unwrap_or_default();
+    if !token.starts_with("xoxb-") {
+        return json(
+            200,
+            json!({ "ok": false, "error": if token.is_empty() { "not_authed" } else { "invalid_auth" } }),
+        );
+    }
+    let state = lock(state);
+    if method == "auth.test" {
+        let scopes = state.scopes.clone().unwrap_or_else(|| DISPATCH_SCOPES.iter().map(|s| (*s).to_owned()).collect());
+        let mut response = json(
+            200,
+            json!({
+                "ok": true,
+                "url": format!("https://{TEAM_DOMAIN}.slack.com/"),
+                "team": "Dispatch Fake",
+                "user": "dispatch",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "is_enterprise_install": false,
+            }),
+        );
+        if let Ok(value) = scopes.join(",").parse() {
+            response.headers_mut().insert("x-oauth-scopes", value);
+        }
+        return response;
+    }
+    let form: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(&request.body).into_owned().collect();
+    let channel = request.query.get("channel").or_else(|| form.get("channel")).cloned().unwrap_or_default();
+    if channel.is_empty() || state.unknown_channels.contains(&channel) || !channel.starts_with(['C', 'G']) {
+        return json(200, json!({ "ok": false, "error": "channel_not_found" }));
+    }
+    json(
+        200,
+        json!({
+            "ok": true,
+            "channel": {
+                "id": channel,
+                "name": channel_name(&channel),
+                "is_channel": channel.starts_with('C'),
+                "is_private": channel.starts_with('G'),
+                "is_archived": false,
+                "is_member": !state.not_member.contains(&channel),
+            },
+        }),
+    )
 }
 
 impl Fault {

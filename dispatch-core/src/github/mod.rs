@@ -402,6 +402,82 @@ impl GitHub {
     }
 }
 
+/// A repository, as far as `dispatch doctor` needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RepoInfo {
+    /// `owner/name`.
+    pub full_name: String,
+    /// What the caller may do there; GitHub includes it for an authenticated user's token.
+    #[serde(default)]
+    pub permissions: Option<RepoPermissions>,
+}
+
+/// The caller's role on a repository (`permissions` of `GET /repos/{o}/{r}`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub struct RepoPermissions {
+    /// Admin.
+    #[serde(default)]
+    pub admin: bool,
+    /// Maintain.
+    #[serde(default)]
+    pub maintain: bool,
+    /// Write.
+    #[serde(default)]
+    pub push: bool,
+    /// Triage.
+    #[serde(default)]
+    pub triage: bool,
+    /// Read.
+    #[serde(default)]
+    pub pull: bool,
+}
+
+impl RepoPermissions {
+    /// Whether issues may be opened, labelled and closed: triage, write, maintain or admin.
+    pub fn can_write_issues(&self) -> bool {
+        self.push || self.triage || self.maintain || self.admin
+    }
+}
+
+/// Read-only calls for checking a deployment (`dispatch doctor`).
+impl GitHub {
+    /// `GET /repos/{o}/{r}`: the repository and the caller's permissions on it.
+    pub async fn repository(&self, repo: &Repo, deadline: Deadline) -> Result<RepoInfo, GitHubError> {
+        let url = Self::target(&format!("repos/{}/{}", repo.owner, repo.name));
+        parse(&self.call(Method::GET, &url, None, deadline, Retry::Safe).await?)
+    }
+
+    /// The permissions of a GitHub App installation (`GET /app/installations/{id}`, authenticated
+    /// as the App with its JWT), such as `issues: write`; `None` for token authentication.
+    pub async fn installation_permissions(
+        base_url: &Url,
+        auth: &GitHubAuth,
+        policy: RetryPolicy,
+        deadline: Deadline,
+    ) -> Result<Option<std::collections::BTreeMap<String, String>>, GitHubError> {
+        let GitHubAuth::App { app_id, private_key, installation_id } = auth else { return Ok(None) };
+        let key = octocrab::EncodingKey::from_rsa_pem(private_key.expose_secret().as_bytes())
+            .map_err(|_| GitHubError::Setup("GitHubAppPrivateKey is not an RSA private key in PEM".into()))?;
+        let crab = Octocrab::builder()
+            .base_uri(base_url.as_str())
+            .map_err(|e| GitHubError::Setup(format!("base URL {base_url}: {e}")))?
+            .set_connect_timeout(Some(policy.request_timeout))
+            .set_read_timeout(Some(policy.request_timeout))
+            .app((*app_id).into(), key)
+            .build()
+            .map_err(|e| GitHubError::Setup(e.to_string()))?;
+        let app = Self { crab, base: base_url.clone(), policy };
+        #[derive(Deserialize)]
+        struct Installation {
+            #[serde(default)]
+            permissions: std::collections::BTreeMap<String, String>,
+        }
+        let url = Self::target(&format!("app/installations/{installation_id}"));
+        let installation: Installation = parse(&app.call(Method::GET, &url, None, deadline, Retry::Safe).await?)?;
+        Ok(Some(installation.permissions))
+    }
+}
+
 /// A target without its query, for logs and errors.
 fn path_of(target: &str) -> &str {
     target.split('?').next().unwrap_or(target)
