@@ -56,7 +56,7 @@ const DOCTOR_EXAMPLES: &str = "\
 Examples:
   dispatch doctor                           the settings in this process's environment
   dispatch doctor --env-file my.env         the settings in a NAME=value file
-  dispatch fakes --env-file f.env & dispatch doctor --env-file f.env
+  dispatch doctor --env-file fakes.env       against `dispatch fakes --env-file fakes.env`
 
 Checks, with GET requests and Slack read methods only (nothing is created, sent or changed):
   GitHub     the repository exists; the token or App installation may write issues and labels
