@@ -12,6 +12,7 @@ use url::Url;
 use crate::github::GitHubAuth;
 use crate::ids::{GitHubMention, GitHubOwner, Repo, RepoName, ServiceId, SlackChannel};
 use crate::kms::{Kms, SECURE_PREFIX};
+use crate::pagerduty::RoutingKey;
 use crate::routing::RoutingDefaults;
 
 /// Default GitHub API.
@@ -20,6 +21,8 @@ pub const GITHUB_API_URL: &str = "https://api.github.com";
 pub const SLACK_API_URL: &str = "https://slack.com/api";
 /// Default PagerDuty API.
 pub const PAGERDUTY_API_URL: &str = "https://api.pagerduty.com";
+/// Default PagerDuty Events API.
+pub const PAGERDUTY_EVENTS_URL: &str = "https://events.pagerduty.com";
 
 /// One setting: its name and the aliases also accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +71,11 @@ pub const GITHUB_API_URL_SETTING: Setting = setting("GitHubApiUrl", &["GithubApi
 pub const SLACK_API_URL_SETTING: Setting = setting("SlackApiUrl", &[]);
 /// `PagerDutyApiUrl`.
 pub const PAGERDUTY_API_URL_SETTING: Setting = setting("PagerDutyApiUrl", &[]);
+/// `PagerDutyRoutingKey`: the integration key (Events API v2) of a service, optional (`secure:`
+/// allowed). When set, high-priority and fallback alarms are sent as Events API v2 triggers.
+pub const PAGERDUTY_ROUTING_KEY: Setting = setting("PagerDutyRoutingKey", &[]);
+/// `PagerDutyEventsUrl`.
+pub const PAGERDUTY_EVENTS_URL_SETTING: Setting = setting("PagerDutyEventsUrl", &[]);
 
 /// Every setting either function reads, for documentation and deployment checks.
 pub const ALL_SETTINGS: &[Setting] = &[
@@ -88,6 +96,8 @@ pub const ALL_SETTINGS: &[Setting] = &[
     GITHUB_API_URL_SETTING,
     SLACK_API_URL_SETTING,
     PAGERDUTY_API_URL_SETTING,
+    PAGERDUTY_ROUTING_KEY,
+    PAGERDUTY_EVENTS_URL_SETTING,
 ];
 
 /// A configuration problem, naming the setting. Never contains a value.
@@ -261,6 +271,15 @@ pub struct PagerDutyConfig {
     pub service: ServiceId,
 }
 
+/// Settings of the PagerDuty Events API v2 client.
+#[derive(Debug, Clone)]
+pub struct PagerDutyEventsConfig {
+    /// `PagerDutyEventsUrl`.
+    pub events_url: Url,
+    /// `PagerDutyRoutingKey`.
+    pub routing_key: RoutingKey,
+}
+
 /// Configuration of the `incoming` function.
 #[derive(Debug, Clone)]
 pub struct IncomingConfig {
@@ -268,6 +287,9 @@ pub struct IncomingConfig {
     pub github: GitHubConfig,
     /// PagerDuty.
     pub pagerduty: PagerDutyConfig,
+    /// PagerDuty's Events API v2, when `PagerDutyRoutingKey` is set: high-priority and fallback
+    /// alarms go there instead of the REST API.
+    pub pagerduty_events: Option<PagerDutyEventsConfig>,
     /// `SlackApiUrl`.
     pub slack_api_url: Url,
     /// `SlackBotToken`.
@@ -337,6 +359,16 @@ fn pagerduty(values: &Resolved) -> Result<PagerDutyConfig, ConfigError> {
     })
 }
 
+fn pagerduty_events(values: &Resolved) -> Result<Option<PagerDutyEventsConfig>, ConfigError> {
+    let events_url = values.url(PAGERDUTY_EVENTS_URL_SETTING, PAGERDUTY_EVENTS_URL)?;
+    let Some(key) = values.secret(PAGERDUTY_ROUTING_KEY) else { return Ok(None) };
+    // A decrypted value may end in the newline of the file it was encrypted from.
+    let key = SecretString::from(secrecy::ExposeSecret::expose_secret(&key).trim().to_owned());
+    let routing_key =
+        RoutingKey::parse(key).map_err(|reason| ConfigError::Invalid { name: PAGERDUTY_ROUTING_KEY.name, reason })?;
+    Ok(Some(PagerDutyEventsConfig { events_url, routing_key }))
+}
+
 impl IncomingConfig {
     /// Reads and validates the `incoming` settings; `kms` is needed only when a value is `secure:`.
     pub async fn load(env: &Env, kms: Option<&Kms>) -> Result<Self, ConfigError> {
@@ -352,6 +384,7 @@ impl IncomingConfig {
         Ok(Self {
             slack_api_url: values.url(SLACK_API_URL_SETTING, SLACK_API_URL)?,
             slack_bot_token: values.required_secret(SLACK_BOT_TOKEN)?,
+            pagerduty_events: pagerduty_events(&values)?,
             github,
             pagerduty,
             defaults,

@@ -4,6 +4,7 @@
 
 use crate::ids::{GitHubMention, Repo, RequestId, ServiceId, SlackChannel};
 use crate::message::{Alarm, IncidentContent, IssueContent, Message, Prompt, User};
+use crate::pagerduty::{EventLink, Severity};
 
 /// The settings routing falls back on (DESIGN.md §6).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +116,11 @@ pub struct IncidentPlan {
     pub incident_key: String,
     /// `body.pagerduty.service` > `pagerDutyServiceId` > `PagerDutyServiceId`.
     pub service: ServiceId,
+    /// `body.pagerduty.severity` (Events API v2 only).
+    pub severity: Severity,
+    /// Links shown on the alert (Events API v2 only): the GitHub issue, for an alarm that has one.
+    /// High-priority and fallback alarms open no issue, so this is empty for them today.
+    pub links: Vec<EventLink>,
 }
 
 /// Issue body of self-service and low-priority alarms: `{body} \n\n @{login}`.
@@ -199,6 +205,7 @@ pub fn plan(message: &Message, defaults: &RoutingDefaults) -> Plan {
                     .unwrap_or_else(|| format!("dispatch: unroutable message of type '{}'", unrouted.type_name)),
                 details: Some(unrouted.raw.clone()),
                 service: None,
+                severity: Severity::default(),
             });
             plan.incident = Some(incident(message, &content, defaults));
         }
@@ -247,5 +254,7 @@ fn incident(message: &Message, content: &IncidentContent, defaults: &RoutingDefa
             .clone()
             .or_else(|| message.pagerduty_service.clone())
             .unwrap_or_else(|| defaults.pagerduty_service.clone()),
+        severity: content.severity,
+        links: Vec::new(),
     }
 }

@@ -15,9 +15,10 @@ const TRIAGE: &str = "TriageFunction";
 
 /// Settings `incoming` does not read: the Slack request verification of `triage`.
 const NOT_READ_BY_INCOMING: &[&str] = &["SlackSigningSecret", "SlackVerificationToken"];
-/// Settings `triage` does not read: it tags nobody, posts to no channel, and answers through each
-/// click's `response_url`, which needs no bot token.
-const NOT_READ_BY_TRIAGE: &[&str] = &["GitHubDefaultUser", "SlackDefaultChannel", "SlackBotToken"];
+/// Settings `triage` does not read: it tags nobody, posts to no channel, answers through each
+/// click's `response_url`, which needs no bot token, and opens a No's incident on the REST API.
+const NOT_READ_BY_TRIAGE: &[&str] =
+    &["GitHubDefaultUser", "SlackDefaultChannel", "SlackBotToken", "PagerDutyRoutingKey", "PagerDutyEventsUrl"];
 /// Variables a function may get besides the settings: the log filter.
 const OTHER_VARIABLES: &[&str] = &["RUST_LOG"];
 
@@ -29,6 +30,7 @@ const SECRETS: &[&str] = &[
     "SlackSigningSecret",
     "SlackVerificationToken",
     "PagerDutyApiKey",
+    "PagerDutyRoutingKey",
 ];
 /// Settings the binaries treat as optional, so their parameters default to empty.
 const OPTIONAL: &[&str] = &[
@@ -41,6 +43,8 @@ const OPTIONAL: &[&str] = &[
     "GitHubApiUrl",
     "SlackApiUrl",
     "PagerDutyApiUrl",
+    "PagerDutyRoutingKey",
+    "PagerDutyEventsUrl",
 ];
 
 fn repo_root() -> PathBuf {
@@ -522,4 +526,15 @@ fn every_parameter_is_in_exactly_one_parameter_group_of_the_console() {
     for name in section(&template, "Parameters").keys() {
         assert_eq!(grouped.get(name.as_str()), Some(&1), "{name} is not in exactly one parameter group");
     }
+}
+
+#[test]
+fn the_events_api_settings_reach_incoming_only_and_the_routing_key_is_a_no_echo_empty_default() {
+    let template = template();
+    for name in ["PagerDutyRoutingKey", "PagerDutyEventsUrl"] {
+        assert!(is_ref_to(&environment(&template, INCOMING)[name], name), "incoming's {name}");
+        assert!(!environment(&template, TRIAGE).contains_key(name), "triage's No stays on the REST API: {name}");
+        assert_eq!(parameter(&template, name)["Default"], "", "{name} is optional");
+    }
+    assert_eq!(parameter(&template, "PagerDutyRoutingKey")["NoEcho"], true);
 }

@@ -1,9 +1,9 @@
 //! Stateful fakes of the services Dispatch talks to, served on loopback: GitHub (issues, search,
-//! comments), Slack (`chat.postMessage`, `response_url`), PagerDuty (incidents with dedup keys),
-//! and a Lambda Runtime API to run the real binaries under. Each records every request and can be
-//! told to fail a route in a given way a given number of times. The fake Slack refuses what Slack
-//! refuses ([`check_blocks`]) and builds the interaction payloads Slack sends. Tests, benchmarks and
-//! `dispatch sandbox` use the same fakes.
+//! comments), Slack (`chat.postMessage`, `response_url`), PagerDuty (REST incidents with dedup
+//! keys, Events API v2 alerts), and a Lambda Runtime API to run the real binaries under. Each
+//! records every request and can be told to fail a route in a given way a given number of times.
+//! The fake Slack refuses what Slack refuses ([`check_blocks`]) and builds the interaction payloads
+//! Slack sends. Tests, benchmarks and `dispatch sandbox` use the same fakes.
 
 pub mod block_kit;
 mod github;
@@ -18,7 +18,7 @@ pub use block_kit::check_blocks;
 pub use github::{DISPATCH_LOGIN, FakeGitHub, FakeIssue, GitHubRoute};
 pub use kms::FakeKms;
 pub use lambda::{Invocation, LambdaRuntime};
-pub use pagerduty::{FakeIncident, FakePagerDuty};
+pub use pagerduty::{FakeAlert, FakeEvent, FakeIncident, FakePagerDuty, PagerDutyRoute};
 pub use server::{Fault, Recorded};
 pub use slack::{
     BOT_USER_ID, FakeSlack, Posted, SlackRoute, TEAM_ID, VERIFICATION_TOKEN, legacy_interactive_message_payload,
@@ -52,6 +52,8 @@ impl Fakes {
             ("GitHubApiUrl", self.github.url()),
             ("SlackApiUrl", self.slack.url()),
             ("PagerDutyApiUrl", self.pagerduty.url()),
+            // The same fake serves the Events API v2; it is used only with a `PagerDutyRoutingKey`.
+            ("PagerDutyEventsUrl", self.pagerduty.url()),
         ]
     }
 }

@@ -14,7 +14,9 @@ use crate::deadline::{Deadline, RetryPolicy};
 use crate::github::{GitHub, GitHubError, Issue, NewIssue, OwnIssue, Twin};
 use crate::ids::{Repo, SlackChannel};
 use crate::message::{InvalidMessage, Message, parse_event};
-use crate::pagerduty::{IncidentOutcome, NewIncident, PagerDuty, PagerDutyError};
+use crate::pagerduty::{
+    Enqueued, Event, EventPayload, IncidentOutcome, NewIncident, PagerDuty, PagerDutyError, PagerDutyEvents,
+};
 use crate::routing::{IssuePlan, OnDuplicate, Plan, RoutingDefaults, SlackContent, SlackDelivery, plan};
 use crate::slack::{Slack, SlackError, SlackMessage, blocks};
 use crate::state::button::Callback;
@@ -36,6 +38,9 @@ pub struct Incoming {
     pub slack: Slack,
     /// PagerDuty.
     pub pagerduty: PagerDuty,
+    /// PagerDuty's Events API v2, when a routing key is configured: high-priority and fallback
+    /// alarms go there instead of [`Self::pagerduty`].
+    pub pagerduty_events: Option<PagerDutyEvents>,
     /// Routing defaults.
     pub defaults: RoutingDefaults,
 }
@@ -58,6 +63,9 @@ impl Incoming {
         Ok(Self {
             github: GitHub::new(&config.github.api_url, &config.github.auth, policy)?,
             slack: Slack::new(http.clone(), &config.slack_api_url, Some(config.slack_bot_token.clone()), policy),
+            pagerduty_events: config.pagerduty_events.as_ref().map(|events| {
+                PagerDutyEvents::new(http.clone(), &events.events_url, events.routing_key.clone(), policy)
+            }),
             pagerduty: PagerDuty::new(
                 http,
                 &config.pagerduty.api_url,
@@ -148,6 +156,15 @@ pub struct IncidentReport {
     pub outcome: IncidentOutcome,
 }
 
+/// The alert of an alarm sent to PagerDuty's Events API v2.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventReport {
+    /// What was sent (without the routing key).
+    pub event: Event,
+    /// PagerDuty's answer.
+    pub enqueued: Enqueued,
+}
+
 /// Everything one message caused.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
@@ -159,8 +176,10 @@ pub struct Report {
     pub issue: Option<IssueReport>,
     /// The Slack messages.
     pub slack: Vec<SlackReport>,
-    /// The incident, if the type pages.
+    /// The incident, if the type pages and it went to the REST API.
     pub incident: Option<IncidentReport>,
+    /// The alert, if the type pages and it went to the Events API v2 (a routing key is configured).
+    pub event: Option<EventReport>,
 }
 
 /// Why one message was not fully handled.
@@ -245,6 +264,7 @@ impl Incoming {
             issue: None,
             slack: Vec::new(),
             incident: None,
+            event: None,
         };
         if let Some(issue_plan) = &plan.issue {
             let issue = self.issue(issue_plan, &plan, delivery, deadline).await?;
@@ -257,7 +277,33 @@ impl Incoming {
                 self.deliver(&message, delivery, &mut report, deadline).await?;
             }
         }
-        if let Some(incident) = &plan.incident {
+        if let (Some(incident), Some(events)) = (&plan.incident, &self.pagerduty_events) {
+            let event = Event::Trigger {
+                dedup_key: incident.incident_key.clone(),
+                payload: EventPayload {
+                    summary: crate::pagerduty::summary(&incident.title),
+                    source: crate::pagerduty::SOURCE.to_owned(),
+                    severity: incident.severity,
+                    custom_details: crate::pagerduty::custom_details(incident.details.as_deref()),
+                },
+                links: incident.links.clone(),
+            };
+            let dedup_key = event.dedup_key();
+            let severity = incident.severity.as_str();
+            let enqueued = events.enqueue(&event, deadline).await.inspect_err(|e| {
+                error!(request_id, r#type = kind, api = "events", dedup_key, severity, error = %e, retryable = e.is_retryable(), outcome = "alert failed", "PagerDuty alert not triggered");
+            })?;
+            info!(
+                request_id,
+                r#type = kind,
+                api = "events",
+                dedup_key,
+                severity,
+                outcome = "alert triggered",
+                "PagerDuty alert triggered (deduplicated by PagerDuty if one with this key is open)"
+            );
+            report.event = Some(EventReport { event, enqueued });
+        } else if let Some(incident) = &plan.incident {
             let new = NewIncident {
                 title: incident.title.clone(),
                 details: incident.details.clone(),

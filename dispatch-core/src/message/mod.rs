@@ -123,6 +123,8 @@ pub struct IncidentContent {
     pub details: Option<String>,
     /// `body.pagerduty.service`, which wins over `pagerDutyServiceId`.
     pub service: Option<ServiceId>,
+    /// `body.pagerduty.severity`, `critical` when absent (sent with Events API v2 triggers).
+    pub severity: crate::pagerduty::Severity,
 }
 
 /// A self-service alarm.

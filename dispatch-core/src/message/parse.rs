@@ -15,6 +15,7 @@ use super::{
     SLACK_TEXT_MAX, SelfService, TITLE_MAX, Unrouted, User,
 };
 use crate::ids::{GitHubMention, RepoOverride, RequestId, ServiceId, SlackUserId};
+use crate::pagerduty::Severity;
 
 type Object = Map<String, Value>;
 
@@ -486,13 +487,25 @@ fn slack_object<'v>(r: &mut Reader, slack: Option<&'v Value>, instead: &str) -> 
     r.optional_object(slack, "body.slack", instead)
 }
 
-/// `body.pagerduty` of a high-priority alarm: only the title is required.
+/// `body.pagerduty` of a high-priority alarm: only the title is required; a severity PagerDuty
+/// does not know is a rejection (the sender chose how bad the alarm is, and Dispatch cannot guess).
 fn incident(r: &mut Reader, pagerduty: &Object, kind: &str) -> Result<IncidentContent, InvalidMessage> {
     Ok(IncidentContent {
         title: r.required_text(pagerduty.get("title"), "body.pagerduty.title", kind)?,
         details: details(r, pagerduty.get("body")),
         service: r.id(pagerduty.get("service"), "body.pagerduty.service", ServiceId::parse, IGNORED),
+        severity: severity(r, pagerduty.get("severity"))?,
     })
+}
+
+/// `body.pagerduty.severity`: `critical` when absent; one of PagerDuty's four, else `Err`.
+fn severity(r: &mut Reader, value: Option<&Value>) -> Result<Severity, InvalidMessage> {
+    const PATH: &str = "body.pagerduty.severity";
+    match r.string(value, PATH) {
+        Ok(None) => Ok(Severity::default()),
+        Ok(Some(text)) => Severity::parse(&text).map_err(|reason| InvalidMessage::new(PATH, reason)),
+        Err(found) => Err(InvalidMessage::new(PATH, format!("expected a string, found {found}"))),
+    }
 }
 
 /// `body.pagerduty.body`: a string as written; any other JSON value as its compact JSON text.
@@ -519,6 +532,10 @@ fn lenient(value: &Value, type_name: String, new_id: impl FnOnce() -> RequestId)
         title,
         details: details(r, at("/body/pagerduty/body")),
         service: r.id(at("/body/pagerduty/service"), "body.pagerduty.service", ServiceId::parse, IGNORED),
+        severity: severity(r, at("/body/pagerduty/severity")).unwrap_or_else(|e| {
+            r.warn(&e.path, format!("{}; {} is used", e.reason, Severity::default()));
+            Severity::default()
+        }),
     });
     Message {
         request_id,

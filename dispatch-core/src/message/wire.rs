@@ -128,4 +128,7 @@ pub struct WirePagerDuty {
     pub body: Option<String>,
     /// PagerDuty service id; wins over `pagerDutyServiceId`.
     pub service: Option<String>,
+    /// Severity of the alert when Dispatch sends it to PagerDuty's Events API v2 (deployments with
+    /// `PagerDutyRoutingKey`). Missing: `critical`.
+    pub severity: Option<crate::pagerduty::Severity>,
 }

@@ -190,3 +190,44 @@ async fn a_secure_value_without_kms_is_a_clean_error() {
     let error = IncomingConfig::load(&env, None).await.unwrap_err();
     assert_eq!(error.to_string(), "setting PagerDutyApiKey is encrypted (secure:) but KMS is not available");
 }
+
+#[tokio::test]
+async fn without_a_routing_key_there_is_no_events_api_and_its_url_defaults_to_the_public_one() {
+    let config = IncomingConfig::load(&env_with(&[]), None).await.unwrap();
+    assert!(config.pagerduty_events.is_none());
+
+    let key = "e93facc04764012d7bfb002500d5d1a6";
+    let config = IncomingConfig::load(&env_with(&[("PagerDutyRoutingKey", Some(key))]), None).await.unwrap();
+    let events = config.pagerduty_events.expect("a routing key turns the Events API on");
+    assert_eq!(events.events_url.as_str(), "https://events.pagerduty.com/");
+    assert!(!format!("{events:?}").contains(key), "the routing key's Debug is hidden");
+
+    let env = env_with(&[("PagerDutyRoutingKey", Some(key)), ("PagerDutyEventsUrl", Some("http://127.0.0.1:9004"))]);
+    let events = IncomingConfig::load(&env, None).await.unwrap().pagerduty_events.unwrap();
+    assert_eq!(events.events_url.as_str(), "http://127.0.0.1:9004/");
+}
+
+#[tokio::test]
+async fn a_routing_key_that_is_not_32_letters_and_digits_is_named_without_its_value() {
+    for bad in ["pd-routing-key", "e93facc04764012d7bfb002500d5d1a6f", "e93facc04764012d7bfb002500d5d1a-"] {
+        let error = IncomingConfig::load(&env_with(&[("PagerDutyRoutingKey", Some(bad))]), None).await.unwrap_err();
+        let ConfigError::Invalid { name, reason } = &error else { panic!("{bad}: {error:?}") };
+        assert_eq!(*name, "PagerDutyRoutingKey");
+        assert!(reason.contains("integration key"), "{reason}");
+        assert!(!format!("{error} {error:?}").contains(bad), "{error}");
+    }
+    let error = IncomingConfig::load(&env_with(&[("PagerDutyEventsUrl", Some("ftp://x"))]), None).await.unwrap_err();
+    assert!(matches!(error, ConfigError::Invalid { name: "PagerDutyEventsUrl", .. }), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_secure_routing_key_is_decrypted_and_triage_does_not_read_it() {
+    let server = fake_kms().await;
+    let kms = kms_client(&server);
+    let key = "0123456789abcdef0123456789abcdef";
+    let env = env_with(&[("PagerDutyRoutingKey", Some(&secure(key))), ("SlackSigningSecret", Some("s"))]);
+    let config = IncomingConfig::load(&env, Some(&kms)).await.unwrap();
+    assert!(config.pagerduty_events.is_some());
+    let env = env_with(&[("PagerDutyRoutingKey", Some("not a key")), ("SlackSigningSecret", Some("s"))]);
+    assert!(TriageConfig::load(&env, None).await.is_ok(), "triage's No stays on the REST API");
+}

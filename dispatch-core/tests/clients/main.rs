@@ -6,6 +6,7 @@ mod github;
 mod helpers;
 mod kms;
 mod pagerduty;
+mod pagerduty_events;
 mod secrets;
 mod slack;
 mod slack_blocks;

@@ -7,7 +7,7 @@ use dispatch_core::config::{Env, IncomingConfig, TriageConfig};
 use dispatch_core::deadline::Deadline;
 use dispatch_core::github::{GitHub, NewIssue};
 use dispatch_core::ids::SlackChannel;
-use dispatch_core::pagerduty::{NewIncident, PagerDuty};
+use dispatch_core::pagerduty::{Event, EventPayload, NewIncident, PagerDuty, PagerDutyEvents, Severity};
 use dispatch_core::slack::{Slack, blocks};
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -16,12 +16,14 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use crate::config::incoming_vars;
 use crate::helpers::{fake_kms, kms_client, policy, secure, url};
 
-const SECRETS: [&str; 5] = [
+const SECRETS: [&str; 6] = [
     "ghp-secret-gh-token-7f3a",
     "xoxb-secret-bot-token-91c2",
     "pd-secret-api-key-55e0",
     "signing-secret-0b9d",
     "ghp-from-kms-4417",
+    // A PagerDuty routing key (Events API v2), given `secure:`.
+    "5ec7e7r0u7in9key0000000000000042",
 ];
 
 fn assert_clean(what: &str, text: &str) {
@@ -53,6 +55,12 @@ async fn no_secret_reaches_logs_debug_output_or_errors() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "ok": false, "error": "invalid_auth" })))
         .mount(&server)
         .await;
+    Mock::given(path("/v2/enqueue"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "status": "invalid event", "message": "Event object is invalid", "errors": ["'payload.summary' is missing or blank"],
+        })))
+        .mount(&server)
+        .await;
     Mock::given(path("/incidents"))
         .respond_with(
             ResponseTemplate::new(401).set_body_json(json!({ "error": { "message": "Unauthorized", "code": 2006 } })),
@@ -71,7 +79,8 @@ async fn no_secret_reaches_logs_debug_output_or_errors() {
     replace(&mut vars, "SlackBotToken", secure(SECRETS[1]));
     replace(&mut vars, "PagerDutyApiKey", SECRETS[2].to_owned());
     replace(&mut vars, "SlackSigningSecret", SECRETS[3].to_owned());
-    for name in ["GitHubApiUrl", "SlackApiUrl", "PagerDutyApiUrl"] {
+    replace(&mut vars, "PagerDutyRoutingKey", secure(SECRETS[5]));
+    for name in ["GitHubApiUrl", "SlackApiUrl", "PagerDutyApiUrl", "PagerDutyEventsUrl"] {
         replace(&mut vars, name, server.uri());
     }
     let env = Env::new(vars.clone());
@@ -88,7 +97,14 @@ async fn no_secret_reaches_logs_debug_output_or_errors() {
     let slack = Slack::new(http.clone(), &url(&server), Some(incoming.slack_bot_token.clone()), policy());
     let pagerduty =
         PagerDuty::new(http, &url(&server), incoming.pagerduty.api_key.clone(), "oncall@example.com".into(), policy());
-    outputs.extend([format!("{github:?}"), format!("{slack:?}"), format!("{pagerduty:?}")]);
+    let events_config = incoming.pagerduty_events.clone().expect("the routing key is set");
+    let events = PagerDutyEvents::new(
+        dispatch_core::http::client(Duration::from_millis(500)).unwrap(),
+        &events_config.events_url,
+        events_config.routing_key,
+        policy(),
+    );
+    outputs.extend([format!("{github:?}"), format!("{slack:?}"), format!("{pagerduty:?}"), format!("{events:?}")]);
 
     let deadline = Deadline::after(Duration::from_secs(5));
     let repo = &incoming.github.repo;
@@ -105,11 +121,23 @@ async fn no_secret_reaches_logs_debug_output_or_errors() {
         service: dispatch_core::ids::ServiceId::parse("PDEFAULT").unwrap(),
     };
     let page = pagerduty.create_incident(&incident, deadline).await.unwrap_err();
+    let trigger = Event::Trigger {
+        dedup_key: "k".into(),
+        payload: EventPayload {
+            summary: "t".into(),
+            source: "dispatch".into(),
+            severity: Severity::Critical,
+            custom_details: None,
+        },
+        links: vec![],
+    };
+    let alert = events.enqueue(&trigger, deadline).await.unwrap_err();
     for error in [
         format!("{create} {create:?}"),
         format!("{lookup} {lookup:?}"),
         format!("{post} {post:?}"),
         format!("{page} {page:?}"),
+        format!("{alert} {alert:?}"),
     ] {
         outputs.push(error);
     }
@@ -124,6 +152,8 @@ async fn no_secret_reaches_logs_debug_output_or_errors() {
     assert!(sent.contains(&format!("Bearer {}", SECRETS[0])));
     assert!(sent.contains(&format!("Bearer {}", SECRETS[1])));
     assert!(sent.contains(&format!("Token token={}", SECRETS[2])));
+    let enqueued = requests.iter().find(|r| r.url.path() == "/v2/enqueue").expect("an event was sent");
+    assert_eq!(enqueued.body_json::<serde_json::Value>().unwrap()["routing_key"], SECRETS[5]);
 
     drop(_guard);
     let logs = captured.text();

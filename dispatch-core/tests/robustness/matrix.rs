@@ -1,14 +1,17 @@
 //! Every message type against every fault, replayed the way Lambda retries (the same event up to
 //! two more times): exactly one issue per alarm, one DM per reachable recipient, at most one
-//! incident per key, and an error result whenever something could not be delivered.
+//! incident per key, and an error result whenever something could not be delivered. The paging
+//! alarms also run on a stack with a PagerDuty routing key, against faults of the Events API v2:
+//! at most one alert per key.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use dispatch_core::config::{Env, IncomingConfig};
+use dispatch_core::config::{Env, IncomingConfig, TriageConfig};
 use dispatch_core::deadline::RetryPolicy;
+use dispatch_core::incoming::Incoming;
 use dispatch_core::kms::Kms;
-use dispatch_fakes::{FakeKms, Fakes, Fault, GitHubRoute, SlackRoute};
+use dispatch_fakes::{FakeKms, Fakes, Fault, GitHubRoute, PagerDutyRoute, SlackRoute};
 use serde_json::{Value, json};
 
 use crate::setup::*;
@@ -19,6 +22,9 @@ enum Inject {
     Slack(SlackRoute, Fault, usize),
     UnknownChannel(&'static str),
     PagerDuty(Fault, usize),
+    /// On a stack with a routing key: high-priority and fallback alarms go to the Events API v2,
+    /// which fails this way.
+    Events(Fault, usize),
     OpenIncident,
     /// Slack fails the first attempt; before the retry, another user comments on the issue a
     /// delivery record claiming every message of the event was sent.
@@ -151,7 +157,27 @@ fn faults() -> Vec<(&'static str, Inject)> {
         ("pagerduty timeout", Inject::PagerDuty(Fault::AppliedThenHang(hang), 1)),
         ("pagerduty 400", Inject::PagerDuty(Fault::Status(400), 100)),
         ("pagerduty duplicate key", Inject::OpenIncident),
+        ("events none", Inject::Events(Fault::Status(500), 0)),
+        ("events 500", Inject::Events(Fault::Status(500), 3)),
+        ("events 429", Inject::Events(Fault::RateLimited { status: 429, retry_after: 1 }, 1)),
+        ("events timeout", Inject::Events(Fault::AppliedThenHang(hang), 1)),
+        ("events 400", Inject::Events(Fault::Status(400), 100)),
     ]
+}
+
+/// The routing key of the stacks that page through the Events API v2.
+const ROUTING_KEY: &str = "0ddba11c0ffee0000000000000000042";
+
+/// The matrix's stack, with `PagerDutyRoutingKey` set.
+async fn events_stack(incoming_policy: RetryPolicy) -> Stack {
+    let fakes = Fakes::start().await.unwrap();
+    let mut vars = vars(&fakes);
+    vars.push(("PagerDutyRoutingKey", ROUTING_KEY.into()));
+    let env = Env::new(vars);
+    let incoming = Incoming::from_config(&IncomingConfig::load(&env, None).await.unwrap(), incoming_policy).unwrap();
+    let triage =
+        dispatch_core::triage::Triage::from_config(&TriageConfig::load(&env, None).await.unwrap(), policy()).unwrap();
+    Stack { fakes, incoming, triage }
 }
 
 #[derive(Debug, Default)]
@@ -166,7 +192,9 @@ struct Row {
 }
 
 async fn run_case(alarm: Alarm, fault_name: &'static str, inject: Inject) -> Row {
-    let stack = stack_with(RetryPolicy { request_timeout: Duration::from_secs(2), ..policy() }, policy()).await;
+    let incoming_policy = RetryPolicy { request_timeout: Duration::from_secs(2), ..policy() };
+    let events = matches!(inject, Inject::Events(..));
+    let stack = if events { events_stack(incoming_policy).await } else { stack_with(incoming_policy, policy()).await };
     stack.fakes.github.seed(REPO, 150);
     let mut unreachable: Vec<&str> = Vec::new();
     let mut undeliverable = false;
@@ -182,6 +210,10 @@ async fn run_case(alarm: Alarm, fault_name: &'static str, inject: Inject) -> Row
         }
         Inject::PagerDuty(fault, times) => {
             stack.fakes.pagerduty.fail(fault.clone(), *times);
+            undeliverable = *times > 10 && alarm.key.is_some();
+        }
+        Inject::Events(fault, times) => {
+            stack.fakes.pagerduty.fail_route(PagerDutyRoute::Enqueue, fault.clone(), *times);
             undeliverable = *times > 10 && alarm.key.is_some();
         }
         Inject::OpenIncident | Inject::ForgedAnswer => {}
@@ -248,7 +280,13 @@ async fn run_case(alarm: Alarm, fault_name: &'static str, inject: Inject) -> Row
         }
     }
     if let Some(key) = alarm.key {
-        let count = stack.fakes.pagerduty.incidents().iter().filter(|i| i.incident_key == key).count();
+        let count = if events {
+            // An alert per key: a trigger PagerDuty deduplicated opened none.
+            assert!(stack.fakes.pagerduty.incidents().is_empty(), "{}: the REST API was used", row.case);
+            stack.fakes.pagerduty.alerts().iter().filter(|a| a.dedup_key == key).count()
+        } else {
+            stack.fakes.pagerduty.incidents().iter().filter(|i| i.incident_key == key).count()
+        };
         tally(count, !undeliverable);
     }
     row.failed_as_expected = last_ok != undeliverable;
@@ -260,7 +298,7 @@ async fn run_case(alarm: Alarm, fault_name: &'static str, inject: Inject) -> Row
         shown.push(format!("{e} {e:?}"));
     }
     for text in shown {
-        for secret in SECRETS {
+        for secret in SECRETS.iter().chain([&ROUTING_KEY]) {
             assert!(!text.contains(secret), "{}: {text}", row.case);
         }
     }
@@ -280,6 +318,10 @@ async fn no_fault_loses_or_doubles_an_alarm_and_undeliverable_ones_fail() {
     let mut cases = Vec::new();
     for (fault_name, inject) in faults() {
         for alarm in alarms() {
+            if matches!(inject, Inject::Events(..)) && alarm.key.is_none() {
+                // Only alarms that page use the Events API.
+                continue;
+            }
             let (slots, inject) = (slots.clone(), inject.clone());
             cases.push(tokio::spawn(async move {
                 let _slot = slots.acquire_owned().await.unwrap();
@@ -327,7 +369,7 @@ async fn no_fault_loses_or_doubles_an_alarm_and_undeliverable_ones_fail() {
     if capturing {
         let logs = captured.text();
         assert!(logs.lines().count() > 1000, "the matrix's logs were captured");
-        for secret in SECRETS {
+        for secret in SECRETS.iter().chain([&ROUTING_KEY]) {
             assert!(!logs.contains(secret), "a log line holds the secret {secret}");
         }
         println!("{} log lines scanned: no secret", logs.lines().count());

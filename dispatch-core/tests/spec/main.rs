@@ -6,4 +6,5 @@ mod invalid;
 mod parse;
 mod routing;
 mod schema;
+mod severity;
 mod warnings;
