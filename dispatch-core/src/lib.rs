@@ -9,6 +9,7 @@ pub mod ids;
 pub mod incoming;
 pub mod kms;
 pub mod message;
+pub mod metrics;
 pub mod pagerduty;
 pub mod routing;
 pub mod slack;

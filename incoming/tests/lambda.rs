@@ -155,6 +155,31 @@ async fn the_binary_routes_sns_events_and_reports_failures_to_lambda() {
 }
 
 #[tokio::test]
+async fn metric_lines_reach_stdout_even_with_every_log_filtered_out() {
+    let fakes = Fakes::start().await.unwrap();
+    let mut vars = settings(&fakes);
+    vars.push(("RUST_LOG", "off".into()));
+    let function = start(vars).await;
+    function.invoke(sns("e2e-metrics", SELF_SERVICE)).await.unwrap();
+    let alarms = |logs: &[String]| {
+        logs.iter()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .find(|l| l["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"] == "Alarms")
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while alarms(&function.logs()).is_none() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let logs = function.logs();
+    let line = alarms(&logs).unwrap_or_else(|| panic!("no Alarms metric line on stdout: {logs:?}"));
+    assert_eq!(
+        (&line["Type"], &line["Outcome"], &line["Alarms"]),
+        (&json!("self-service"), &json!("created"), &json!(1))
+    );
+    assert!(logs.iter().all(|l| !l.contains("\"fields\"")), "no log line passes the filter: {logs:?}");
+}
+
+#[tokio::test]
 async fn secure_settings_are_decrypted_through_kms_at_start() {
     let fakes = Fakes::start().await.unwrap();
     let kms = FakeKms::start().await.unwrap();

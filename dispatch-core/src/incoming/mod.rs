@@ -230,7 +230,9 @@ impl Incoming {
             let published = record.sns.timestamp.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
             let delivery =
                 Delivery { event_id: &record.sns.message_id, published: Some(&published), body: &record.sns.message };
-            match self.handle(delivery, deadline).await {
+            let result = self.handle(delivery, deadline).await;
+            crate::metrics::emit(&crate::metrics::alarm(&result, delivery.body, chrono::Utc::now()));
+            match result {
                 Ok(report) => reports.push(report),
                 Err(error) => failures.push((record.sns.message_id.clone(), error)),
             }

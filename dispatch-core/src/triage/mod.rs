@@ -16,6 +16,7 @@ use crate::deadline::{Deadline, RetryPolicy};
 use crate::github::{GitHub, GitHubError, Issue};
 use crate::ids::{Repo, RequestId, ServiceId, SlackUserId};
 use crate::incoming::SetupError;
+use crate::metrics::{self, AnswerOutcome};
 use crate::pagerduty::{IncidentOutcome, NewIncident, PagerDuty, PagerDutyError};
 use crate::slack::Slack;
 use crate::slack::blocks::{self, Outcome};
@@ -139,13 +140,10 @@ impl Triage {
         }
         let budget =
             Budget { work: Deadline::at(started + WORK_BUDGET), record: Deadline::at(started + RECORD_BUDGET) };
-        let outcome = self.answer(&click, now, budget).await;
-        let reply = match outcome {
-            Ok(answered) => answered,
-            Err(refused) => refused,
-        };
+        let (Ok(reply) | Err(reply)) = self.answer(&click, now, budget).await;
+        metrics::emit(&metrics::answer(click.answer, reply.outcome, click.message_ts.as_deref(), now));
         if let Err(e) =
-            self.slack.respond(click.response_url.url(), &reply, Deadline::at(started + RESPOND_BUDGET)).await
+            self.slack.respond(click.response_url.url(), &reply.body, Deadline::at(started + RESPOND_BUDGET)).await
         {
             error!(error = %e, user = %click.user.id, "could not answer through response_url");
         }
@@ -154,9 +152,9 @@ impl Triage {
 
     /// Acts on a verified click; returns what to post to its `response_url`: the outcome, or
     /// (as `Err`) why nothing was done.
-    async fn answer(&self, click: &Click, now: DateTime<Utc>, budget: Budget) -> Result<Value, Value> {
+    async fn answer(&self, click: &Click, now: DateTime<Utc>, budget: Budget) -> Result<Reply, Reply> {
         let alarm = self.alarm(click);
-        self.check_answerer(&alarm, click)?;
+        self.check_answerer(&alarm, click).map_err(|body| Reply { outcome: AnswerOutcome::Refused, body })?;
         let deadline = budget.work;
         let (issue, comments) = tokio::join!(
             self.github.issue(&alarm.repo, alarm.number, deadline),
@@ -191,7 +189,8 @@ impl Triage {
                 }
                 info!(request_id = %alarm.request_id, repo = %alarm.repo, issue = alarm.number, user = %click.user.id, outcome = "acknowledged", "issue closed");
                 let response = alarm.yes_response.as_deref().unwrap_or(DEFAULT_YES);
-                Ok(blocks::answered(Outcome::Acknowledged, response, &click.user.id, &when, &issue.html_url))
+                let body = blocks::answered(Outcome::Acknowledged, response, &click.user.id, &when, &issue.html_url);
+                Ok(Reply { outcome: AnswerOutcome::Acknowledged, body })
             }
             Answer::No => {
                 let incident = self.incident(&alarm, click, &issue);
@@ -216,7 +215,9 @@ impl Triage {
                 }
                 info!(request_id = %alarm.request_id, repo = %alarm.repo, issue = alarm.number, user = %click.user.id, service = %incident.service, outcome = "escalated", "incident opened");
                 let response = alarm.no_response.as_deref().unwrap_or(DEFAULT_NO);
-                Ok(blocks::answered(shown, response, &click.user.id, &when, &issue.html_url))
+                let outcome =
+                    if shown == Outcome::Escalated { AnswerOutcome::Escalated } else { AnswerOutcome::AlreadyEscalated };
+                Ok(Reply { outcome, body: blocks::answered(shown, response, &click.user.id, &when, &issue.html_url) })
             }
         }
     }
@@ -342,7 +343,7 @@ impl Triage {
 
     /// Logs a failure and returns the plain sentence the user sees (DESIGN.md §4.6): what their
     /// answer failed to do (close the issue, or page), and why.
-    fn failed(&self, alarm: &Alarm, answer: Answer, failure: &Failure) -> Value {
+    fn failed(&self, alarm: &Alarm, answer: Answer, failure: &Failure) -> Reply {
         error!(request_id = %alarm.request_id, repo = %alarm.repo, issue = alarm.number, answer = answer.as_str(), error = %failure, outcome = "failed", "click not acted on");
         let text = match (answer, failure) {
             (Answer::No, Failure::GitHub(e)) => format!(
@@ -365,8 +366,15 @@ impl Triage {
                 )
             }
         };
-        blocks::ephemeral(&text)
+        Reply { outcome: AnswerOutcome::Failed, body: blocks::ephemeral(&text) }
     }
+}
+
+/// What a click did, and what its `response_url` is sent.
+#[derive(Debug)]
+struct Reply {
+    outcome: AnswerOutcome,
+    body: Value,
 }
 
 /// Whether this click's answer is the one that counts.
@@ -388,11 +396,12 @@ struct Budget {
 }
 
 /// What the user is told when an earlier answer stands.
-fn already_answered(alarm: &Alarm, previous: &answer::Claim) -> Value {
-    blocks::ephemeral(&format!(
+fn already_answered(alarm: &Alarm, previous: &answer::Claim) -> Reply {
+    let body = blocks::ephemeral(&format!(
         "This alarm (dispatch {}) was already answered {} by <@{}>. Nothing was changed.",
         alarm.request_id, previous.answer, previous.user
-    ))
+    ));
+    Reply { outcome: AnswerOutcome::AlreadyAnswered, body }
 }
 
 /// What a click acts on.

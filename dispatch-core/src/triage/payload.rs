@@ -87,6 +87,9 @@ pub struct Click {
     pub response_url: ResponseUrl,
     /// The legacy verification token inside the payload, if any.
     pub token: Option<String>,
+    /// The Slack timestamp of the message the button is on (`container.message_ts`, else
+    /// `message.ts`, else a Node-era payload's `message_ts`): when the prompt was posted.
+    pub message_ts: Option<String>,
 }
 
 /// Why a payload could not be read.
@@ -174,6 +177,10 @@ pub fn parse_click(payload: &Value) -> Result<Click, BadPayload> {
         channel,
         response_url: ResponseUrl(response_url),
         token: text(payload, "/token").map(str::to_owned),
+        message_ts: text(payload, "/container/message_ts")
+            .or_else(|| text(payload, "/message/ts"))
+            .or_else(|| text(payload, "/message_ts"))
+            .map(str::to_owned),
     })
 }
 
@@ -222,6 +229,19 @@ mod tests {
     fn a_node_era_button_with_another_name_is_refused() {
         assert_eq!(parse_click(&legacy("maybe", Some("yes"))), Err(BadPayload::UnknownAction("maybe".into())));
         assert!(parse_click(&legacy("", Some("yes"))).is_err());
+    }
+
+    #[test]
+    fn the_prompts_timestamp_is_read_from_the_container_else_the_message() {
+        let ts = |payload: &Value| parse_click(payload).unwrap().message_ts;
+        let mut payload = legacy("yes", None);
+        assert_eq!(ts(&payload), None);
+        payload["message_ts"] = json!("1764200000.000003");
+        assert_eq!(ts(&payload).as_deref(), Some("1764200000.000003"), "a Node-era payload's");
+        payload["message"] = json!({ "ts": "1764200000.000002" });
+        assert_eq!(ts(&payload).as_deref(), Some("1764200000.000002"));
+        payload["container"] = json!({ "type": "message", "message_ts": "1764200000.000001" });
+        assert_eq!(ts(&payload).as_deref(), Some("1764200000.000001"));
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! The incoming handler, called directly, against the stateful fakes over real HTTP.
 
 mod events;
+#[path = "../shared/emf.rs"]
+mod emf;
 mod failures;
 mod harness;
 mod hostile;
+mod metrics;
 mod routing;
