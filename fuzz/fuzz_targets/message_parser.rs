@@ -73,7 +73,9 @@ fn check_plan(message: &Message, plan: &Plan) {
     assert_eq!(plan.issue.is_some(), !pages, "issue planned iff the type does not page");
     if let Some(incident) = &plan.incident {
         assert!(!incident.title.trim().is_empty(), "empty incident title");
-        assert_eq!(incident.incident_key, message.request_id.as_str());
+        // Keyed by the title, as the Node version keyed it, cut to PagerDuty's limit.
+        assert_eq!(incident.incident_key, routing::incident_key(&incident.title));
+        assert!(incident.incident_key.chars().count() <= routing::INCIDENT_KEY_MAX);
         assert!(plan.slack.is_empty());
     }
     if let Some(issue) = &plan.issue {
@@ -124,9 +126,14 @@ fn render(message: &Message, content: &SlackContent) -> SlackMessage {
             );
             blocks::self_service_prompt(prompt, ISSUE_URL, 42, &value)
         }
-        SlackContent::PromptWithoutButtons(prompt) => blocks::prompt_without_buttons(prompt, ISSUE_URL, 42),
+        SlackContent::PromptWithoutButtons(prompt) | SlackContent::PromptByEmail(prompt) => {
+            blocks::prompt_without_buttons(prompt, ISSUE_URL, 42)
+        }
         SlackContent::Text(text) => blocks::text_message(text),
         SlackContent::MissingSlackId { user } => blocks::missing_slack_id_notice(&message.request_id, user.as_deref()),
+        SlackContent::EmailNotFound { email } => {
+            blocks::email_not_found_notice(&message.request_id, email.as_str(), "no Slack user has this address")
+        }
     }
 }
 
