@@ -241,6 +241,38 @@ impl From<SlackUserId> for SlackChannel {
 }
 
 string_id!(
+    /// An email address by which a Slack user is looked up (`users.lookupByEmail`).
+    Email
+);
+
+impl Email {
+    /// Longest address accepted (RFC 5321's limit for a path).
+    pub const MAX: usize = 254;
+
+    /// Validates an address: at most [`Self::MAX`] characters, no whitespace or control
+    /// characters, and something on each side of its last `@`. Nothing more: Slack decides whether
+    /// someone has it.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        check_len(value, 3, Self::MAX)?;
+        check_chars(
+            value,
+            |c| !c.is_whitespace() && !c.is_control(),
+            "characters other than spaces and control characters",
+        )?;
+        match value.rsplit_once('@') {
+            Some((local, domain)) if !local.is_empty() && !domain.is_empty() => Ok(Self(value.to_owned())),
+            _ => Err("must be an email address such as alice@example.com".to_owned()),
+        }
+    }
+
+    /// The address as Slack compares it, without regard to case: two spellings that differ only
+    /// in case are looked up once.
+    pub fn key(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+string_id!(
     /// A PagerDuty service id such as `PABC123`.
     ServiceId
 );
@@ -300,6 +332,21 @@ mod tests {
         for id in ["U012ABCDEF", "W012A3CDE"] {
             assert!(!SlackUserId::parse(id).unwrap().is_conversation(), "{id}");
         }
+    }
+
+    #[test]
+    fn emails_need_something_on_each_side_of_an_at_and_no_spaces() {
+        for good in ["alice@example.com", "a@b", "first.last+tag@sub.example.co.uk", "\"odd@local\"@example.com"] {
+            assert!(Email::parse(good).is_ok(), "{good}");
+        }
+        let long = format!("{}@example.com", "a".repeat(243));
+        assert_eq!(long.len(), 255);
+        for bad in
+            ["", "alice", "alice@", "@example.com", "alice @example.com", "alice@exa\u{7}mple.com", long.as_str()]
+        {
+            assert!(Email::parse(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(Email::parse("Alice@Example.COM").unwrap().key(), "alice@example.com");
     }
 
     #[test]

@@ -19,6 +19,9 @@ pub async fn run(env_file: Option<&Path>, paint: Paint) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    for (email, id) in crate::sandbox::SLACK_USERS_BY_EMAIL {
+        fakes.slack.add_user(email, id);
+    }
     let lines: String = settings::sandbox_env(&fakes).iter().map(|(name, value)| format!("{name}={value}\n")).collect();
     eprintln!("Fake GitHub, Slack and PagerDuty are listening on 127.0.0.1. These settings point Dispatch at them:");
     print!("{lines}");

@@ -26,6 +26,10 @@ use crate::render::{self, indented, labelled, quoted};
 use crate::settings::{self, SIGNING_SECRET, count};
 use crate::style::Paint;
 
+/// The sandbox workspace's Slack users found by email (`users.lookupByEmail`): address and id.
+/// `examples/broadcast.json` addresses carol by email only.
+pub const SLACK_USERS_BY_EMAIL: &[(&str, &str)] = &[("carol@example.com", "U056MNOPQR")];
+
 /// Time one message may take in `incoming`.
 const MESSAGE_BUDGET: Duration = Duration::from_secs(30);
 
@@ -126,6 +130,10 @@ impl Sandbox {
         let incoming = Incoming::from_config(&incoming_config, policy).map_err(|e| e.to_string())?;
         let triage_config = TriageConfig::load(&env, None).await.map_err(|e| e.to_string())?;
         let triage = Triage::from_config(&triage_config, triage::policy()).map_err(|e| e.to_string())?;
+        // The examples' users known only by email.
+        for (email, id) in SLACK_USERS_BY_EMAIL {
+            fakes.slack.add_user(email, id);
+        }
         Ok(Self { fakes, incoming, triage, paint, answer, answered: Vec::new() })
     }
 
@@ -185,14 +193,22 @@ impl Sandbox {
         if let Some(issue) = &report.issue {
             self.show_issue(issue);
         }
-        for slack in &report.slack {
+        for (i, slack) in report.slack.iter().enumerate() {
             let d = &slack.delivery;
-            let channel = d.channel.to_string();
-            let to = match &d.content {
+            let by_email = plan.slack.get(i).and_then(|planned| planned.email());
+            let channel = d.channel().map_or_else(|| "(not looked up)".to_owned(), ToString::to_string);
+            let to = match (&d.content, by_email) {
+                (_, Some(_)) if channel.starts_with(['U', 'W']) => {
+                    format!("direct message to {} ({channel}, found by email)", d.recipient)
+                }
                 _ if channel.starts_with(['U', 'W']) => format!("direct message to {} ({channel})", d.recipient),
-                SlackContent::MissingSlackId { .. } => {
+                (SlackContent::MissingSlackId { .. }, _) => {
                     format!("default channel {channel}: notice that {} has no Slack ID", d.recipient)
                 }
+                (SlackContent::EmailNotFound { email }, _) => {
+                    format!("default channel {channel}: notice that no Slack user was found for {email}")
+                }
+                (_, Some(email)) => format!("default channel {channel}, for {} ({email} not found)", d.recipient),
                 _ => format!("default channel {channel}, for {} (no Slack ID)", d.recipient),
             };
             match &slack.result {
@@ -203,6 +219,7 @@ impl Sandbox {
                 SlackResult::AlreadySent => {
                     println!("{}", labelled(paint, "Slack", &format!("{to}: already sent by an earlier attempt")))
                 }
+                SlackResult::NotNeeded => {}
                 SlackResult::Failed(e) => {
                     println!(
                         "{}",
@@ -304,10 +321,9 @@ impl Sandbox {
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| {
-                    !report
-                        .slack
-                        .get(*i)
-                        .is_some_and(|s| matches!(s.result, SlackResult::Sent(_) | SlackResult::AlreadySent))
+                    !report.slack.get(*i).is_some_and(|s| {
+                        matches!(s.result, SlackResult::Sent(_) | SlackResult::AlreadySent | SlackResult::NotNeeded)
+                    })
                 })
                 .map(|(_, d)| d.recipient.clone())
                 .collect();

@@ -37,6 +37,21 @@ pub enum SlackRoute {
     PostMessageTo(String),
     /// A `response_url`.
     Respond,
+    /// `users.lookupByEmail`.
+    LookupByEmail,
+}
+
+/// A user of the fake workspace, as `users.lookupByEmail` finds them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeUser {
+    /// Email address (compared without regard to case).
+    pub email: String,
+    /// Member id.
+    pub id: String,
+    /// A deactivated account.
+    pub deleted: bool,
+    /// A bot.
+    pub is_bot: bool,
 }
 
 /// A message the fake accepted.
@@ -57,6 +72,10 @@ struct State {
     messages: Vec<Posted>,
     responses: Vec<(String, Value)>,
     unknown_channels: Vec<String>,
+    /// The workspace's users, for `users.lookupByEmail`.
+    users: Vec<FakeUser>,
+    /// Addresses `users.lookupByEmail` answered.
+    lookups: Vec<String>,
     /// Channels the bot is not a member of (`conversations.info` says `is_member: false`).
     not_member: Vec<String>,
     /// The bot token's scopes, when set (default [`DISPATCH_SCOPES`]).
@@ -130,6 +149,33 @@ impl FakeSlack {
     /// [`DISPATCH_SCOPES`]).
     pub fn set_scopes(&self, scopes: &[&str]) {
         lock(&self.state).scopes = Some(scopes.iter().map(|s| (*s).to_owned()).collect());
+    }
+
+    /// Registers an active person with `email`, whom `users.lookupByEmail` finds as `id`.
+    pub fn add_user(&self, email: &str, id: &str) {
+        self.register(FakeUser { email: email.to_owned(), id: id.to_owned(), deleted: false, is_bot: false });
+    }
+
+    /// Registers a deactivated account (`deleted: true`) with `email`.
+    pub fn add_deactivated_user(&self, email: &str, id: &str) {
+        self.register(FakeUser { email: email.to_owned(), id: id.to_owned(), deleted: true, is_bot: false });
+    }
+
+    /// Registers a bot (`is_bot: true`) with `email`.
+    pub fn add_bot(&self, email: &str, id: &str) {
+        self.register(FakeUser { email: email.to_owned(), id: id.to_owned(), deleted: false, is_bot: true });
+    }
+
+    /// Registers `user`, replacing any user with the same address.
+    pub fn register(&self, user: FakeUser) {
+        let mut state = lock(&self.state);
+        state.users.retain(|u| !u.email.eq_ignore_ascii_case(&user.email));
+        state.users.push(user);
+    }
+
+    /// The addresses `users.lookupByEmail` answered (not those a fault answered), in order.
+    pub fn lookups(&self) -> Vec<String> {
+        lock(&self.state).lookups.clone()
     }
 
     /// Plans `fault` for the next `times` requests to `route`.
@@ -349,6 +395,9 @@ async fn handle(state: &Mutex<State>, request: Incoming) -> Response {
     let s: Vec<&str> = request.segments.iter().map(String::as_str).collect();
     match (&request.method, s.as_slice()) {
         (&Method::POST, ["api", "chat.postMessage"]) => post_message(state, &request.recorded).await,
+        (&Method::GET | &Method::POST, ["api", "users.lookupByEmail"]) => {
+            lookup_by_email(state, &request.recorded).await
+        }
         (&Method::GET | &Method::POST, ["api", method @ ("auth.test" | "conversations.info")]) => {
             read_method(state, method, &request.recorded)
         }
@@ -472,6 +521,53 @@ fn read_method(state: &Mutex<State>, method: &str, request: &Recorded) -> Respon
             },
         }),
     )
+}
+
+/// `users.lookupByEmail`: `email` in the query (GET) or a form body (POST); the user registered
+/// with that address, or `users_not_found`.
+async fn lookup_by_email(state: &Mutex<State>, request: &Recorded) -> Response {
+    let token = request.header("authorization").and_then(|a| a.strip_prefix("Bearer ")).unwrap_or_default();
+    if !token.starts_with("xoxb-") {
+        let error = if token.is_empty() { "not_authed" } else { "invalid_auth" };
+        return json(200, json!({ "ok": false, "error": error }));
+    }
+    let fault = lock(state).faults.take(&SlackRoute::LookupByEmail);
+    if let Some(fault) = &fault
+        && let Some(response) = short_circuit(fault).await
+    {
+        return response;
+    }
+    let email = request.query.get("email").cloned().or_else(|| {
+        url::form_urlencoded::parse(&request.body).find(|(k, _)| k == "email").map(|(_, v)| v.into_owned())
+    });
+    let Some(email) = email.filter(|e| !e.is_empty()) else {
+        return json(200, json!({ "ok": false, "error": "invalid_arguments" }));
+    };
+    let reply = {
+        let mut state = lock(state);
+        state.lookups.push(email.clone());
+        match state.users.iter().find(|u| u.email.eq_ignore_ascii_case(&email)) {
+            None => json(200, json!({ "ok": false, "error": "users_not_found" })),
+            Some(user) => {
+                let name = user.email.split('@').next().unwrap_or_default();
+                json(
+                    200,
+                    json!({ "ok": true, "user": {
+                        "id": user.id,
+                        "team_id": TEAM_ID,
+                        "name": name,
+                        "deleted": user.deleted,
+                        "is_bot": user.is_bot,
+                        "is_app_user": false,
+                        "tz": "Europe/London",
+                        "profile": { "email": user.email, "real_name": name, "display_name": name },
+                    } }),
+                )
+            }
+        }
+    };
+    late(&fault).await;
+    reply
 }
 
 impl Fault {

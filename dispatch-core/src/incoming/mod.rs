@@ -3,7 +3,7 @@
 //! left, a new alarm with the same title is suppressed by the dedup rule, and anything not
 //! delivered fails the invocation so Lambda retries it and finally parks it in the failure queue.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use aws_lambda_events::sns::SnsEvent;
 use futures::StreamExt;
@@ -12,19 +12,24 @@ use tracing::{error, info, warn};
 use crate::config::IncomingConfig;
 use crate::deadline::{Deadline, RetryPolicy};
 use crate::github::{GitHub, GitHubError, Issue, NewIssue, OwnIssue, Twin};
-use crate::ids::{Repo, SlackChannel};
+use crate::ids::{Email, Repo, SlackChannel};
 use crate::message::{InvalidMessage, Message, parse_event};
 use crate::pagerduty::{
     Enqueued, Event, EventPayload, IncidentOutcome, NewIncident, PagerDuty, PagerDutyError, PagerDutyEvents,
 };
-use crate::routing::{IssuePlan, OnDuplicate, Plan, RoutingDefaults, SlackContent, SlackDelivery, plan};
-use crate::slack::{Slack, SlackError, SlackMessage, blocks};
+use crate::routing::{
+    IssuePlan, LookedUp, OnDuplicate, Plan, RoutingDefaults, SlackContent, SlackDelivery, Unreachable, plan,
+};
+use crate::slack::{Slack, SlackError, SlackMessage, SlackUser, blocks};
 use crate::state::button::Callback;
 use crate::state::delivery::{self as record, RecordLine};
 use crate::state::{Writers, event};
 
 /// Slack conversations posted to at the same time (messages to one conversation stay in order).
 pub const SLACK_CONCURRENCY: usize = 16;
+
+/// Addresses looked up at the same time (`users.lookupByEmail` allows about 50 a minute).
+pub const LOOKUP_CONCURRENCY: usize = 4;
 
 /// Time kept back from Slack's deliveries for the comment that records them.
 pub const RECORD_RESERVE: std::time::Duration = std::time::Duration::from_secs(3);
@@ -134,6 +139,8 @@ pub enum SlackResult {
     Sent(SlackMessage),
     /// Posted by an earlier attempt of the same event.
     AlreadySent,
+    /// Not to be posted: the notice for a user addressed by email who was found.
+    NotNeeded,
     /// Could not be posted.
     Failed(SlackError),
 }
@@ -141,7 +148,9 @@ pub enum SlackResult {
 /// One planned Slack message and its result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SlackReport {
-    /// The plan's entry.
+    /// The plan's entry, as delivered: a user addressed by email resolved to where the lookup sent
+    /// the message (see [`SlackDelivery::resolve`]); as planned when it was not looked up (already
+    /// sent) or the lookup failed.
     pub delivery: SlackDelivery,
     /// What happened.
     pub result: SlackResult,
@@ -482,31 +491,50 @@ impl Incoming {
         // record would be sent again by the retry.
         let sending = deadline.reserving(RECORD_RESERVE);
 
-        // One sequential lane per conversation, lanes in parallel.
-        let mut lanes: Vec<(SlackChannel, Vec<usize>)> = Vec::new();
+        // Every address still needed is looked up once, before anything is sent; then each entry
+        // is resolved to where it goes.
+        let lookups = self.look_up(plan, &already, request_id, sending).await;
+        let mut results: Vec<(usize, SlackDelivery, SlackResult)> = Vec::new();
+        let mut to_post: Vec<(usize, SlackDelivery)> = Vec::new();
         for (i, d) in plan.slack.iter().enumerate() {
-            match lanes.iter_mut().find(|(channel, _)| *channel == d.channel) {
-                Some((_, lane)) => lane.push(i),
-                None => lanes.push((d.channel.clone(), vec![i])),
+            if already.contains(&i) {
+                results.push((i, d.clone(), SlackResult::AlreadySent));
+                continue;
+            }
+            match d.email().map(|email| lookups.get(&email.key())) {
+                Some(Some(Err(e))) => results.push((i, d.clone(), SlackResult::Failed(e.clone()))),
+                Some(None) => {
+                    results.push((i, d.clone(), SlackResult::Failed(SlackError::Transient("not looked up".into()))))
+                }
+                found => match d.resolve(found.flatten().and_then(|f| f.as_ref().ok())) {
+                    Some(resolved) => to_post.push((i, resolved)),
+                    None => results.push((i, d.clone(), SlackResult::NotNeeded)),
+                },
             }
         }
-        let results: Vec<(usize, SlackResult)> = futures::stream::iter(lanes)
+
+        // One sequential lane per conversation, lanes in parallel.
+        let mut lanes: Vec<(SlackChannel, Vec<(usize, SlackDelivery)>)> = Vec::new();
+        for (i, d) in to_post {
+            let channel = d.channel().cloned().unwrap_or_else(|| self.defaults.slack_channel.clone());
+            match lanes.iter_mut().find(|(c, _)| *c == channel) {
+                Some((_, lane)) => lane.push((i, d)),
+                None => lanes.push((channel, vec![(i, d)])),
+            }
+        }
+        let posted: Vec<(usize, SlackDelivery, SlackResult)> = futures::stream::iter(lanes)
             .map(|(channel, lane)| {
-                let already = &already;
                 let issue = &issue;
+                let lookups = &lookups;
                 async move {
                     let mut out = Vec::new();
-                    for i in lane {
-                        if already.contains(&i) {
-                            out.push((i, SlackResult::AlreadySent));
-                            continue;
-                        }
-                        let content = self.render(message, &plan.slack[i].content, issue);
+                    for (i, d) in lane {
+                        let content = self.render(message, &d.content, issue, lookups);
                         let result = match self.slack.post_message(&channel, &content, sending).await {
                             Ok(_) => SlackResult::Sent(content),
                             Err(e) => SlackResult::Failed(e),
                         };
-                        out.push((i, result));
+                        out.push((i, d, result));
                     }
                     out
                 }
@@ -515,43 +543,41 @@ impl Incoming {
             .flat_map(futures::stream::iter)
             .collect()
             .await;
-        let mut results = results;
-        results.sort_by_key(|(i, _)| *i);
+        results.extend(posted);
+        results.sort_by_key(|(i, _, _)| *i);
 
         let mut sent = Vec::new();
         let mut lines = Vec::new();
         let mut failed = Vec::new();
-        for (i, result) in &results {
-            let d = &plan.slack[*i];
+        for (i, d, result) in &results {
             let what = content_kind(&d.content);
+            let channel = d.channel().map_or_else(|| "users.lookupByEmail".to_owned(), ToString::to_string);
+            // The delivery record names the address a user was found by.
+            let recipient = match plan.slack[*i].email() {
+                Some(email) if d.recipient != email.as_str() => format!("{} ({email})", d.recipient),
+                _ => d.recipient.clone(),
+            };
             match result {
                 SlackResult::Sent(_) => {
-                    info!(request_id = %request_id, recipient = %d.recipient, channel = %d.channel, message = what, outcome = "sent", "slack message sent");
+                    info!(request_id = %request_id, recipient = %d.recipient, channel = %channel, message = what, outcome = "sent", "slack message sent");
                     sent.push(*i);
-                    lines.push(RecordLine {
-                        recipient: d.recipient.clone(),
-                        channel: d.channel.to_string(),
-                        what,
-                        failure: None,
-                    });
+                    lines.push(RecordLine { recipient, channel, what, failure: None });
                 }
                 SlackResult::AlreadySent => {
-                    info!(request_id = %request_id, recipient = %d.recipient, channel = %d.channel, message = what, outcome = "already sent", "slack message sent by an earlier attempt");
+                    info!(request_id = %request_id, recipient = %d.recipient, message = what, outcome = "already sent", "slack message sent by an earlier attempt");
+                }
+                SlackResult::NotNeeded => {
+                    // Settled: a retry does not look the address up again for it.
+                    sent.push(*i);
                 }
                 SlackResult::Failed(e) => {
-                    error!(request_id = %request_id, recipient = %d.recipient, channel = %d.channel, message = what, code = e.code(), error = %e, outcome = "failed", "slack message not delivered");
-                    lines.push(RecordLine {
-                        recipient: d.recipient.clone(),
-                        channel: d.channel.to_string(),
-                        what,
-                        failure: Some(e.code().to_owned()),
-                    });
-                    failed.push((*i, e.clone()));
+                    error!(request_id = %request_id, recipient = %d.recipient, channel = %channel, message = what, code = e.code(), error = %e, outcome = "failed", "slack message not delivered");
+                    lines.push(RecordLine { recipient, channel, what, failure: Some(e.code().to_owned()) });
+                    failed.push((*i, d.clone(), e.clone()));
                 }
             }
         }
-        report.slack =
-            results.into_iter().map(|(i, result)| SlackReport { delivery: plan.slack[i].clone(), result }).collect();
+        report.slack = results.into_iter().map(|(_, delivery, result)| SlackReport { delivery, result }).collect();
 
         if !lines.is_empty() {
             let comment = record::delivery_comment(delivery.event_id, request_id, &sent, &lines);
@@ -563,9 +589,8 @@ impl Incoming {
         if failed.is_empty() {
             return Ok(());
         }
-        for (i, e) in &failed {
-            let d = &plan.slack[*i];
-            if d.channel != self.defaults.slack_channel {
+        for (_, d, e) in &failed {
+            if d.channel() != Some(&self.defaults.slack_channel) {
                 let notice = blocks::delivery_error_notice(request_id, &d.recipient, e.code());
                 if let Err(notice_error) =
                     self.slack.post_message(&self.defaults.slack_channel, &notice, deadline).await
@@ -574,12 +599,60 @@ impl Incoming {
                 }
             }
         }
-        let failed = failed.iter().map(|(i, e)| format!("{}: {}", plan.slack[*i].recipient, e.code())).collect();
+        let failed = failed.iter().map(|(_, d, e)| format!("{}: {}", d.recipient, e.code())).collect();
         Err(AlarmError::Undelivered { failed, report: Box::new(report.clone()) })
     }
 
-    /// The Slack message for one planned delivery, now that the issue is known.
-    fn render(&self, message: &Message, content: &SlackContent, issue: &IssueReport) -> SlackMessage {
+    /// Looks up, once each, the addresses of the entries not yet sent; `LOOKUP_CONCURRENCY` at a
+    /// time. Keyed by [`Email::key`]. A lookup that failed transiently (or past `deadline`) is an
+    /// error, which fails the entries waiting on it as a failed post would; Slack refusing it for
+    /// good (a missing scope) counts as [`Unreachable::Refused`], so the message still reaches
+    /// the default channel.
+    async fn look_up(
+        &self,
+        plan: &Plan,
+        already: &BTreeSet<usize>,
+        request_id: &crate::ids::RequestId,
+        deadline: Deadline,
+    ) -> HashMap<String, Result<LookedUp, SlackError>> {
+        let mut wanted: Vec<Email> = Vec::new();
+        for (_, d) in plan.slack.iter().enumerate().filter(|(i, _)| !already.contains(i)) {
+            if let Some(email) = d.email()
+                && !wanted.iter().any(|w| w.key() == email.key())
+            {
+                wanted.push(email.clone());
+            }
+        }
+        futures::stream::iter(wanted)
+            .map(|email| async move {
+                let found = looked_up(self.slack.lookup_by_email(&email, deadline).await);
+                match &found {
+                    Ok(LookedUp::User(id)) => {
+                        info!(request_id = %request_id, email = %email, user = %id, outcome = "found", "slack user found by email")
+                    }
+                    Ok(LookedUp::Unreachable(why)) => {
+                        warn!(request_id = %request_id, email = %email, reason = %why.describe(), outcome = "not found", "no slack user to message for this address; the default channel stands in")
+                    }
+                    Err(e) => {
+                        error!(request_id = %request_id, email = %email, code = e.code(), error = %e, retryable = e.is_retryable(), outcome = "lookup failed", "slack lookup by email failed")
+                    }
+                }
+                (email.key(), found)
+            })
+            .buffer_unordered(LOOKUP_CONCURRENCY)
+            .collect()
+            .await
+    }
+
+    /// The Slack message for one delivery, now that the issue is known and its address, if any,
+    /// looked up (`lookups`, for the reason a notice gives).
+    fn render(
+        &self,
+        message: &Message,
+        content: &SlackContent,
+        issue: &IssueReport,
+        lookups: &HashMap<String, Result<LookedUp, SlackError>>,
+    ) -> SlackMessage {
         let (url, number) = (issue.issue.html_url.as_str(), issue.issue.number);
         match content {
             SlackContent::Prompt { prompt, intended_user } => {
@@ -594,10 +667,20 @@ impl Incoming {
                 };
                 blocks::self_service_prompt(prompt, url, number, &callback.encode())
             }
-            SlackContent::PromptWithoutButtons(prompt) => blocks::prompt_without_buttons(prompt, url, number),
+            // Resolved to one of the two above before it is rendered; without a user, no buttons.
+            SlackContent::PromptWithoutButtons(prompt) | SlackContent::PromptByEmail(prompt) => {
+                blocks::prompt_without_buttons(prompt, url, number)
+            }
             SlackContent::Text(text) => blocks::text_message(text),
             SlackContent::MissingSlackId { user } => {
                 blocks::missing_slack_id_notice(&message.request_id, user.as_deref())
+            }
+            SlackContent::EmailNotFound { email } => {
+                let why = match lookups.get(&email.key()) {
+                    Some(Ok(LookedUp::Unreachable(why))) => why.describe(),
+                    _ => Unreachable::NotFound.describe(),
+                };
+                blocks::email_not_found_notice(&message.request_id, email.as_str(), &why)
             }
         }
     }
@@ -621,12 +704,28 @@ enum Why {
     AppliedLate,
 }
 
+/// What a lookup by email means for routing: an active person, or why nobody Dispatch may message.
+/// Transient failures, and failures a post would have too, stay errors.
+fn looked_up(found: Result<Option<SlackUser>, SlackError>) -> Result<LookedUp, SlackError> {
+    match found {
+        Ok(Some(user)) if user.deleted => Ok(LookedUp::Unreachable(Unreachable::Deactivated)),
+        Ok(Some(user)) if user.is_bot => Ok(LookedUp::Unreachable(Unreachable::Bot)),
+        Ok(Some(user)) => Ok(LookedUp::User(user.id)),
+        Ok(None) => Ok(LookedUp::Unreachable(Unreachable::NotFound)),
+        Err(SlackError::Unauthorized(code) | SlackError::Api(code)) => {
+            Ok(LookedUp::Unreachable(Unreachable::Refused(code)))
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// A word for the kind of Slack message, for logs and the delivery record.
 fn content_kind(content: &SlackContent) -> &'static str {
     match content {
-        SlackContent::Prompt { .. } => "self-service prompt",
+        SlackContent::Prompt { .. } | SlackContent::PromptByEmail(_) => "self-service prompt",
         SlackContent::PromptWithoutButtons(_) => "self-service alarm (no buttons)",
         SlackContent::Text(_) => "message",
         SlackContent::MissingSlackId { .. } => "missing Slack ID notice",
+        SlackContent::EmailNotFound { .. } => "email not found notice",
     }
 }

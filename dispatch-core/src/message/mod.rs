@@ -13,7 +13,7 @@ pub use error::{InvalidMessage, ROOT};
 pub use parse::{parse, parse_event};
 pub use warning::MessageWarning;
 
-use crate::ids::{GitHubMention, RepoOverride, RequestId, ServiceId, SlackUserId};
+use crate::ids::{Email, GitHubMention, RepoOverride, RequestId, ServiceId, SlackUserId};
 
 /// Longest issue title GitHub accepts; a longer `body.github.title` is cut.
 pub const TITLE_MAX: usize = 256;
@@ -88,8 +88,11 @@ pub enum Alarm {
 /// A recipient from `users[]`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct User {
-    /// Where the DM goes; `None` means the default channel.
+    /// Where the DM goes; `None` means: found by `email`, else the default channel.
     pub slack_id: Option<SlackUserId>,
+    /// The address the user is found by in Slack when there is no `slack_id` (read only then: a
+    /// `slackId` always wins). `None` with no `slack_id` means the default channel.
+    pub email: Option<Email>,
     /// Readable handle, for display only.
     pub slack: Option<String>,
     /// Login tagged on the issue; `None` means the default user.
@@ -97,9 +100,12 @@ pub struct User {
 }
 
 impl User {
-    /// How the user is named in issue bodies, notices and logs: handle, else Slack id.
+    /// How the user is named in issue bodies, notices and logs: handle, else Slack id, else email.
     pub fn display(&self) -> Option<&str> {
-        self.slack.as_deref().or(self.slack_id.as_ref().map(SlackUserId::as_str))
+        self.slack
+            .as_deref()
+            .or(self.slack_id.as_ref().map(SlackUserId::as_str))
+            .or(self.email.as_ref().map(Email::as_str))
     }
 }
 

@@ -14,7 +14,7 @@ use super::{
     InvalidMessage, IssueContent, LABEL_MAX, LowPriority, Message, MessageWarning, Prompt, RESPONSE_TEXT_MAX,
     SLACK_TEXT_MAX, SelfService, TITLE_MAX, Unrouted, User,
 };
-use crate::ids::{GitHubMention, RepoOverride, RequestId, ServiceId, SlackUserId};
+use crate::ids::{Email, GitHubMention, RepoOverride, RequestId, ServiceId, SlackUserId};
 use crate::pagerduty::Severity;
 
 type Object = Map<String, Value>;
@@ -354,13 +354,35 @@ fn user(r: &mut Reader, object: &Object, path: &str, uses: Uses) -> User {
             "treated as absent: the message goes to the default channel",
         ),
     };
+    // A `slackId` always wins: the address is read only for a user without one.
+    let email = match uses {
+        Uses::Prompt | Uses::Dm if slack_id.is_none() => email(r, object.get("email"), &format!("{path}.email")),
+        _ => None,
+    };
     let slack = r.user_id(object.get("slack"), &format!("{path}.slack"), |s| Ok(s.to_owned()), IGNORED);
     let github_instead = match uses {
         Uses::Prompt | Uses::Tag => "treated as absent: the default user is tagged",
         Uses::Dm => "treated as absent",
     };
     let github = r.user_id(object.get("github"), &format!("{path}.github"), GitHubMention::parse, github_instead);
-    User { slack_id, slack, github }
+    User { slack_id, email, slack, github }
+}
+
+/// `users[].email`, trimmed; blank counts as absent. Unlike the other user fields a number is not
+/// taken as its string (no address is a number): it is left out, like an invalid address.
+fn email(r: &mut Reader, value: Option<&Value>, path: &str) -> Option<Email> {
+    const INSTEAD: &str = "treated as absent: the message goes to the default channel";
+    match value {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) if text.trim().is_empty() => None,
+        Some(Value::String(text)) => {
+            Email::parse(text.trim()).map_err(|reason| r.warn(path, format!("{reason}; {INSTEAD}"))).ok()
+        }
+        Some(other) => {
+            r.warn(path, format!("expected a string, found {}; {INSTEAD}", json_kind(other)));
+            None
+        }
+    }
 }
 
 /// `body.github`: only the title is required (it is the dedup key).

@@ -46,11 +46,16 @@ pub struct WireMessage {
 /// One recipient. Unknown keys (for example `google`) are ignored.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-#[serde(expecting = "a user object with slackId, slack and github")]
+#[serde(expecting = "a user object with slackId, email, slack and github")]
 pub struct WireUser {
-    /// Slack user or channel id, e.g. `U012ABCDEF`. Missing or not a valid id: the message goes to
-    /// the default channel.
+    /// Slack user or channel id, e.g. `U012ABCDEF`. Missing or not a valid id: the user is found
+    /// by `email`, else the message goes to the default channel.
     pub slack_id: Option<String>,
+    /// Email address of the user's Slack account, used when there is no `slackId` (a `slackId`
+    /// always wins): Dispatch looks the user up in Slack. Not found, deactivated or a bot: the
+    /// message goes to the default channel with a notice naming the address.
+    #[schemars(length(min = 3, max = 254), regex(pattern = r"^\S+@\S+$"))]
+    pub email: Option<String>,
     /// Readable Slack handle, used only for display and logs.
     pub slack: Option<String>,
     /// GitHub login without `@`. Missing or not a valid login: the default user is tagged.

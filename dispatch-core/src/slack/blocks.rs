@@ -297,6 +297,18 @@ pub fn missing_slack_id_notice(request_id: &RequestId, user: Option<&str>) -> Sl
     SlackMessage { blocks: vec![context(&text)], text }
 }
 
+/// The notice in the default channel that the user an alarm addressed by `email` could not be
+/// messaged: `why` says what the lookup found (see [`crate::routing::Unreachable::describe`]).
+pub fn email_not_found_notice(request_id: &RequestId, email: &str, why: &str) -> SlackMessage {
+    let text = format!(
+        "Dispatch {}: no Slack user to message was found for {} ({}), so the message above was posted here instead of as a direct message.",
+        escape(&clip(request_id.as_str(), NAME_MAX)),
+        escape(&clip(email, crate::ids::Email::MAX)),
+        escape(&clip(why, NAME_MAX))
+    );
+    SlackMessage { blocks: vec![context(&text)], text }
+}
+
 /// The notice in the default channel that a DM could not be delivered.
 pub fn delivery_error_notice(request_id: &RequestId, recipient: &str, code: &str) -> SlackMessage {
     let text = format!(
@@ -498,6 +510,17 @@ mod tests {
             notice.text,
             "Dispatch r1: user &lt;!channel&gt; has no Slack ID in the alarm, so the message above was posted here instead of as a direct message."
         );
+    }
+
+    #[test]
+    fn the_email_not_found_notice_names_the_address_escaped() {
+        let notice =
+            email_not_found_notice(&RequestId::parse("r1").unwrap(), "<!here>@x", "no Slack user has this address");
+        assert_eq!(
+            notice.text,
+            "Dispatch r1: no Slack user to message was found for &lt;!here&gt;@x (no Slack user has this address), so the message above was posted here instead of as a direct message."
+        );
+        assert_eq!(notice.blocks[0]["elements"][0]["text"], notice.text);
     }
 
     #[test]

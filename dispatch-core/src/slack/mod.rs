@@ -1,6 +1,7 @@
-//! The Slack client (DESIGN.md §7d): `chat.postMessage` with the bot token, and posts to an
-//! interaction's `response_url`. HTTP 200 with `ok:false` is an error carrying Slack's code; a rate
-//! limit (HTTP 429 or `ratelimited`) is waited out within the caller's deadline.
+//! The Slack client (DESIGN.md §7d, §7i): `chat.postMessage` and `users.lookupByEmail` with the
+//! bot token, and posts to an interaction's `response_url`. HTTP 200 with `ok:false` is an error
+//! carrying Slack's code; a rate limit (HTTP 429 or `ratelimited`) is waited out within the
+//! caller's deadline.
 
 pub mod blocks;
 /// Button values moved to [`crate::state::button`] (state kept in users' DMs); this path stays for
@@ -17,7 +18,7 @@ use url::Url;
 
 use crate::deadline::{Deadline, RetryPolicy, Verdict, retry_after, with_retries};
 use crate::http::NoReply;
-use crate::ids::SlackChannel;
+use crate::ids::{Email, SlackChannel, SlackUserId};
 
 /// The host of every `response_url` Slack issues.
 const RESPONSE_HOST: &str = "hooks.slack.com";
@@ -87,6 +88,39 @@ pub struct Posted {
     pub ts: String,
 }
 
+/// The Slack user `users.lookupByEmail` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlackUser {
+    /// Their member id.
+    pub id: SlackUserId,
+    /// Whether the account is deactivated.
+    pub deleted: bool,
+    /// Whether it is a bot.
+    pub is_bot: bool,
+}
+
+/// The answer of `users.lookupByEmail`, as far as Dispatch reads it.
+#[derive(Debug, Deserialize)]
+struct LookupReply {
+    user: LookupUser,
+}
+
+#[derive(Debug, Deserialize)]
+struct LookupUser {
+    id: String,
+    #[serde(default)]
+    deleted: bool,
+    #[serde(default)]
+    is_bot: bool,
+}
+
+/// One Web API request: a JSON POST, or a GET with query parameters.
+#[derive(Debug, Clone, Copy)]
+enum Call<'a> {
+    Post(&'a Value),
+    Get(&'a [(&'a str, &'a str)]),
+}
+
 /// The Slack client. Build it once per process and share it.
 #[derive(Debug, Clone)]
 pub struct Slack {
@@ -117,11 +151,33 @@ impl Slack {
         let token = self.token.as_ref().ok_or(SlackError::NoToken)?;
         let url = self.base.join("chat.postMessage").map_err(|e| SlackError::Transient(e.to_string()))?;
         let body = json!({ "channel": channel.as_str(), "text": message.text, "blocks": message.blocks, "unfurl_links": false });
-        let reply = self.send(&url, Some(token), &body, deadline).await?;
+        let reply = self.send(&url, Some(token), Call::Post(&body), deadline).await?;
         let posted = serde_json::from_value::<Posted>(reply)
             .map_err(|e| SlackError::Transient(format!("unexpected reply: {e}")))?;
         debug!(channel = %channel, ts = %posted.ts, "slack message posted");
         Ok(posted)
+    }
+
+    /// `users.lookupByEmail`: the user with `email`, or `None` when Slack knows nobody with it
+    /// (`users_not_found`). Deactivated accounts and bots are returned as found, with their flags.
+    /// Rate limits are waited out within `deadline`, as for a post. Needs the scopes `users:read`
+    /// and `users:read.email`; without them Slack answers `missing_scope`
+    /// ([`SlackError::Unauthorized`]).
+    pub async fn lookup_by_email(&self, email: &Email, deadline: Deadline) -> Result<Option<SlackUser>, SlackError> {
+        let token = self.token.as_ref().ok_or(SlackError::NoToken)?;
+        let url = self.base.join("users.lookupByEmail").map_err(|e| SlackError::Transient(e.to_string()))?;
+        let reply = match self.send(&url, Some(token), Call::Get(&[("email", email.as_str())]), deadline).await {
+            Ok(reply) => reply,
+            Err(SlackError::Api(code)) if code == "users_not_found" => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let found = serde_json::from_value::<LookupReply>(reply)
+            .map_err(|e| SlackError::Transient(format!("unexpected reply: {e}")))?
+            .user;
+        let id =
+            SlackUserId::parse(&found.id).map_err(|e| SlackError::Transient(format!("unexpected user id: {e}")))?;
+        debug!(user = %id, deleted = found.deleted, is_bot = found.is_bot, "slack user found by email");
+        Ok(Some(SlackUser { id, deleted: found.deleted, is_bot: found.is_bot }))
     }
 
     /// Whether Dispatch may post to `url` as an interaction's `response_url`: only Slack's
@@ -139,17 +195,17 @@ impl Slack {
         if !self.accepts_response_url(response_url) {
             return Err(SlackError::Invalid("response_url is not on hooks.slack.com".to_owned()));
         }
-        self.send(response_url, None, body, deadline).await.map(drop)
+        self.send(response_url, None, Call::Post(body), deadline).await.map(drop)
     }
 
-    /// One POST with rate-limit waits and transient retries, all within `deadline`. A post to a
+    /// One request with rate-limit waits and transient retries, all within `deadline`. A post to a
     /// `response_url` is not repeated after a transient failure: it may have landed, and Slack
     /// accepts only five posts per `response_url`.
     async fn send(
         &self,
         url: &Url,
         token: Option<&SecretString>,
-        body: &Value,
+        call: Call<'_>,
         deadline: Deadline,
     ) -> Result<Value, SlackError> {
         let repeat_transient = token.is_some();
@@ -158,17 +214,24 @@ impl Slack {
             SlackError::Transient(_) if repeat_transient => Verdict::Transient,
             _ => Verdict::Final,
         };
-        with_retries(&self.policy, deadline, "slack", verdict, || self.attempt(url, token, body, deadline)).await
+        with_retries(&self.policy, deadline, "slack", verdict, || self.attempt(url, token, call, deadline)).await
     }
 
     async fn attempt(
         &self,
         url: &Url,
         token: Option<&SecretString>,
-        body: &Value,
+        call: Call<'_>,
         deadline: Deadline,
     ) -> Result<Value, SlackError> {
-        let mut request = self.http.post(url.clone()).json(body);
+        let mut request = match call {
+            Call::Post(body) => self.http.post(url.clone()).json(body),
+            Call::Get(query) => {
+                let mut url = url.clone();
+                url.query_pairs_mut().extend_pairs(query);
+                self.http.get(url)
+            }
+        };
         if let Some(token) = token {
             request = request.bearer_auth(token.expose_secret());
         }

@@ -10,3 +10,4 @@ mod pagerduty_events;
 mod secrets;
 mod slack;
 mod slack_blocks;
+mod slack_lookup;

@@ -60,7 +60,8 @@ async fn a_second_delivery_of_a_handled_event_sends_nothing_again() {
     let again = h.run("e-twice", &json(BROADCAST)).await.unwrap();
     assert_eq!(again.issue.unwrap().action, IssueAction::Resumed);
     assert!(again.slack.iter().all(|s| s.result == SlackResult::AlreadySent));
-    assert_eq!(h.fakes.slack.messages().len(), 2);
+    assert_eq!(h.fakes.slack.messages().len(), 3);
+    assert_eq!(h.fakes.slack.lookups().len(), 1, "a settled address is not looked up again");
     assert_eq!(h.issues().len(), 1);
 }
 

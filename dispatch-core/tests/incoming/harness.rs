@@ -12,6 +12,8 @@ use serde_json::{Value, json};
 
 pub const REPO: &str = "acme/dispatch-alarms";
 pub const DEFAULT_CHANNEL: &str = "#security-alerts";
+/// The Slack id of `carol@example.com`, the user `examples/broadcast.json` knows by email only.
+pub const CAROL: &str = "U056MNOPQR";
 
 pub const SELF_SERVICE: &str = include_str!("../../../examples/self-service.json");
 pub const BROADCAST: &str = include_str!("../../../examples/broadcast.json");
@@ -35,6 +37,7 @@ pub fn deadline() -> Deadline {
 
 pub async fn harness() -> Harness {
     let fakes = Fakes::start().await.unwrap();
+    fakes.slack.add_user("carol@example.com", CAROL);
     let mut vars: Vec<(&str, String)> = vec![
         ("GitHubOwner", "acme".into()),
         ("GitHubRepo", "dispatch-alarms".into()),

@@ -1,5 +1,6 @@
 //! The incoming handler, called directly, against the stateful fakes over real HTTP.
 
+mod by_email;
 mod events;
 #[path = "../shared/emf.rs"]
 mod emf;

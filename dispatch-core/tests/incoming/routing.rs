@@ -43,9 +43,9 @@ async fn broadcast_dms_every_user_the_message_only_and_lists_them_on_the_issue()
     h.run("e-bc", &json(BROADCAST)).await.unwrap();
     let issue = &h.issues()[0];
     assert!(issue.body.starts_with(
-        "A phishing campaign impersonating the IT helpdesk is targeting engineering. \n\n ```\nalice,bob\n```"
+        "A phishing campaign impersonating the IT helpdesk is targeting engineering. \n\n ```\nalice,bob,carol@example.com\n```"
     ));
-    for user in ["U012ABCDEF", "U034GHIJKL"] {
+    for user in ["U012ABCDEF", "U034GHIJKL", CAROL] {
         let dms = h.dms(user);
         assert_eq!(dms.len(), 1, "{user}");
         assert!(!has_buttons(&dms[0]));

@@ -113,6 +113,24 @@ fn alarms() -> Vec<Alarm> {
             key: None,
         },
         Alarm {
+            // A user known only by email, found with users.lookupByEmail (registered as U9).
+            name: "broadcast, a user by email",
+            message: json!({ "type": "broadcast", "requestId": "m-bc-email", "users": [{ "slackId": "U1" }, { "email": "u9@example.com" }],
+                "body": { "github": { "title": "m bc email", "body": "b" }, "slack": { "message": "m" } } }),
+            title: Some("m bc email"),
+            recipients: vec!["U1", "U9"],
+            key: None,
+        },
+        Alarm {
+            name: "self-service, by email",
+            message: json!({ "type": "self-service", "requestId": "m-ss-email", "users": [{ "email": "U9@Example.com" }],
+                "body": { "github": { "title": "m ss email", "body": "b" },
+                          "slack": { "message": "m", "prompt": "p?", "actions": { "yes": "Yes", "no": "No" } } } }),
+            title: Some("m ss email"),
+            recipients: vec!["U9"],
+            key: None,
+        },
+        Alarm {
             name: "fallback",
             message: json!({ "type": "page-me", "body": { "github": { "title": "m fb" } } }),
             title: None,
@@ -144,6 +162,9 @@ fn faults() -> Vec<(&'static str, Inject)> {
         ("slack timeout", Inject::Slack(SlackRoute::PostMessage, Fault::Hang(hang), 3)),
         ("slack 429", Inject::Slack(SlackRoute::PostMessage, Fault::slack_rate_limited(1), 2)),
         ("slack channel_not_found", Inject::UnknownChannel("U1")),
+        ("slack lookup 500", Inject::Slack(SlackRoute::LookupByEmail, Fault::Status(500), 3)),
+        ("slack lookup timeout", Inject::Slack(SlackRoute::LookupByEmail, Fault::Hang(hang), 3)),
+        ("slack lookup 429", Inject::Slack(SlackRoute::LookupByEmail, Fault::slack_rate_limited(1), 1)),
         (
             "slack ok:false ratelimited",
             Inject::Slack(SlackRoute::PostMessage, Fault::SlackError("ratelimited".into()), 1),
@@ -196,6 +217,7 @@ async fn run_case(alarm: Alarm, fault_name: &'static str, inject: Inject) -> Row
     let events = matches!(inject, Inject::Events(..));
     let stack = if events { events_stack(incoming_policy).await } else { stack_with(incoming_policy, policy()).await };
     stack.fakes.github.seed(REPO, 150);
+    stack.fakes.slack.add_user("u9@example.com", "U9");
     let mut unreachable: Vec<&str> = Vec::new();
     let mut undeliverable = false;
     match &inject {

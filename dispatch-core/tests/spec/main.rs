@@ -1,6 +1,7 @@
 //! Message spec, validation, routing plan and schema: one test binary.
 
 mod arbitrary_input;
+mod email;
 mod helpers;
 mod invalid;
 mod parse;

@@ -71,7 +71,7 @@ fn unknown_keys_are_ignored_anywhere() {
     let message = with(message, "/source", json!("guardduty"));
     let message = with(message, "/body/slack/colour", json!("red"));
     let Alarm::Broadcast(alarm) = ok(&message).alarm else { panic!("not broadcast") };
-    assert_eq!(alarm.users.len(), 2);
+    assert_eq!(alarm.users.len(), 3);
 }
 
 #[test]

@@ -3,7 +3,9 @@
 
 use dispatch_core::ids::{GitHubMention, ServiceId, SlackChannel};
 use dispatch_core::message::Prompt;
-use dispatch_core::routing::{Dedup, OnDuplicate, SlackContent, SlackDelivery, broadcast_body, tagged_body};
+use dispatch_core::routing::{
+    Dedup, OnDuplicate, SlackContent, SlackDelivery, SlackTarget, broadcast_body, tagged_body,
+};
 use serde_json::json;
 
 use crate::helpers::*;
@@ -21,7 +23,7 @@ fn self_service_opens_one_issue_tagging_the_user_and_sends_one_prompt_dm() {
     assert_eq!(issue.labels, ["2fa", "self-service"]);
     assert_eq!(issue.on_duplicate, OnDuplicate::Stop);
     assert_eq!(plan.slack.len(), 1);
-    assert_eq!(plan.slack[0].channel, channel("U012ABCDEF"));
+    assert_eq!(plan.slack[0].channel().unwrap().clone(), channel("U012ABCDEF"));
     assert_eq!(plan.slack[0].recipient, "alice");
     let SlackContent::Prompt { prompt, intended_user } = &plan.slack[0].content else { panic!("no prompt") };
     assert_eq!(intended_user.as_str(), "U012ABCDEF");
@@ -44,21 +46,36 @@ fn self_service_opens_one_issue_tagging_the_user_and_sends_one_prompt_dm() {
 fn broadcast_opens_one_issue_listing_recipients_and_dms_every_user_the_message_only() {
     let plan = plan_of(&json(BROADCAST));
     let issue = plan.issue.unwrap();
-    assert!(issue.body.ends_with(" \n\n ```\nalice,bob\n```"), "{:?}", issue.body);
+    assert!(issue.body.ends_with(" \n\n ```\nalice,bob,carol@example.com\n```"), "{:?}", issue.body);
     assert_eq!(issue.on_duplicate, OnDuplicate::Stop);
     let text = "Heads up: phishing emails impersonating the IT helpdesk are going around. Do not enter your password; report them to #security.";
     assert_eq!(
         plan.slack,
         vec![
             SlackDelivery {
-                channel: channel("U012ABCDEF"),
+                to: SlackTarget::Channel(channel("U012ABCDEF")),
                 recipient: "alice".into(),
                 content: SlackContent::Text(text.into())
             },
             SlackDelivery {
-                channel: channel("U034GHIJKL"),
+                to: SlackTarget::Channel(channel("U034GHIJKL")),
                 recipient: "bob".into(),
                 content: SlackContent::Text(text.into())
+            },
+            SlackDelivery {
+                to: SlackTarget::Email {
+                    email: dispatch_core::ids::Email::parse("carol@example.com").unwrap(),
+                    fallback: channel("#security-alerts"),
+                },
+                recipient: "carol@example.com".into(),
+                content: SlackContent::Text(text.into())
+            },
+            SlackDelivery {
+                to: SlackTarget::Channel(channel("#security-alerts")),
+                recipient: "carol@example.com".into(),
+                content: SlackContent::EmailNotFound {
+                    email: dispatch_core::ids::Email::parse("carol@example.com").unwrap()
+                },
             },
         ]
     );
@@ -199,7 +216,7 @@ fn self_service_without_slack_id_falls_back_to_default_channel_without_buttons()
     let message = without(json(SELF_SERVICE), "/users/0/slackId");
     let plan = plan_of(&message);
     assert_eq!(plan.slack.len(), 2);
-    assert!(plan.slack.iter().all(|d| d.channel == channel("#security-alerts")));
+    assert!(plan.slack.iter().all(|d| d.channel().unwrap() == &channel("#security-alerts")));
     assert!(matches!(plan.slack[0].content, SlackContent::PromptWithoutButtons(_)));
     assert_eq!(plan.slack[1].content, SlackContent::MissingSlackId { user: Some("alice".into()) });
     assert!(plan.issue.unwrap().body.ends_with(" \n\n @alice"));
@@ -209,7 +226,7 @@ fn self_service_without_slack_id_falls_back_to_default_channel_without_buttons()
 fn broadcast_user_without_slack_id_gets_the_default_channel_and_a_notice_while_others_get_dms() {
     let message = without(json(BROADCAST), "/users/1/slackId");
     let plan = plan_of(&message);
-    let channels: Vec<&str> = plan.slack.iter().map(|d| d.channel.as_str()).collect();
+    let channels: Vec<&str> = plan.slack.iter().take(3).map(|d| d.channel().unwrap().as_str()).collect();
     assert_eq!(channels, ["U012ABCDEF", "#security-alerts", "#security-alerts"]);
     assert!(matches!(plan.slack[1].content, SlackContent::Text(_)));
     assert_eq!(plan.slack[2].content, SlackContent::MissingSlackId { user: Some("bob".into()) });
@@ -222,14 +239,14 @@ fn a_user_without_any_name_is_called_by_their_position() {
     let plan = plan_of(&message);
     assert_eq!(plan.slack[2].content, SlackContent::MissingSlackId { user: None });
     assert_eq!(plan.slack[2].recipient, "users[1]");
-    assert!(plan.issue.unwrap().body.ends_with("```\nalice,(no Slack id)\n```"));
+    assert!(plan.issue.unwrap().body.ends_with("```\nalice,(no Slack id),carol@example.com\n```"));
 }
 
 #[test]
 fn self_service_without_github_login_tags_the_default_user() {
     let plan = plan_of(&without(json(SELF_SERVICE), "/users/0/github"));
     assert!(plan.issue.unwrap().body.ends_with(" \n\n @acme/security"));
-    assert_eq!(plan.slack[0].channel, channel("U012ABCDEF"));
+    assert_eq!(plan.slack[0].channel().unwrap().clone(), channel("U012ABCDEF"));
 }
 
 #[test]
@@ -239,7 +256,7 @@ fn self_service_without_users_uses_both_defaults_and_flags_it() {
     assert!(plan.issue.unwrap().body.ends_with(" \n\n @acme/security"));
     assert_eq!(plan.slack.len(), 2);
     assert!(matches!(plan.slack[0].content, SlackContent::PromptWithoutButtons(_)));
-    assert_eq!(plan.slack[0].channel, channel("#security-alerts"));
+    assert_eq!(plan.slack[0].channel().unwrap().clone(), channel("#security-alerts"));
     assert_eq!(plan.slack[1].content, SlackContent::MissingSlackId { user: None });
 }
 
@@ -248,7 +265,7 @@ fn self_service_uses_only_the_first_user() {
     let message = with(json(SELF_SERVICE), "/users/1", json!({ "slackId": "U999", "github": "mallory" }));
     let plan = plan_of(&message);
     assert_eq!(plan.slack.len(), 1);
-    assert_eq!(plan.slack[0].channel, channel("U012ABCDEF"));
+    assert_eq!(plan.slack[0].channel().unwrap().clone(), channel("U012ABCDEF"));
     assert!(plan.issue.unwrap().body.ends_with("@alice"));
 }
 

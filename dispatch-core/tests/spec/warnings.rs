@@ -200,9 +200,9 @@ fn an_invalid_slack_id_is_treated_as_absent_so_the_message_goes_to_the_default_c
     );
     assert_eq!(fan_out(&parsed).users[0].slack_id, None);
     let plan = plan_of(&message);
-    assert_eq!(plan.slack[0].channel, defaults().slack_channel);
+    assert_eq!(plan.slack[0].channel().unwrap().clone(), defaults().slack_channel);
     assert_eq!(plan.slack[1].content, SlackContent::MissingSlackId { user: Some("alice".into()) });
-    assert_eq!(plan.slack[2].channel.as_str(), "U034GHIJKL");
+    assert_eq!(plan.slack[2].channel().unwrap().as_str(), "U034GHIJKL");
 }
 
 #[test]
@@ -211,7 +211,7 @@ fn a_self_service_user_with_an_invalid_slack_id_gets_the_prompt_in_the_default_c
     assert_warns(&ok(&message), "users[0].slackId", "expected a string, found an array; treated as absent");
     let plan = plan_of(&message);
     assert!(matches!(plan.slack[0].content, SlackContent::PromptWithoutButtons(_)), "{plan:?}");
-    assert_eq!(plan.slack[0].channel, defaults().slack_channel);
+    assert_eq!(plan.slack[0].channel().unwrap().clone(), defaults().slack_channel);
 }
 
 #[test]
@@ -248,8 +248,8 @@ fn a_user_that_is_not_an_object_is_skipped_with_a_warning() {
     let message = with(json(BROADCAST), "/users/0", json!("alice"));
     let parsed = ok(&message);
     assert_eq!(warning(&parsed, "users[0]"), "expected a user object, found a string; skipped");
-    assert_eq!(fan_out(&parsed).users.len(), 1);
-    assert_eq!(plan_of(&message).slack[0].channel.as_str(), "U034GHIJKL");
+    assert_eq!(fan_out(&parsed).users.len(), 2);
+    assert_eq!(plan_of(&message).slack[0].channel().unwrap().as_str(), "U034GHIJKL");
 }
 
 #[test]

@@ -22,11 +22,11 @@ fn every_example_runs_as_planned_and_the_sandbox_exits_zero() {
         }
         if ["self-service", "broadcast", "nag"].contains(&kind) {
             for user in message["users"].as_array().unwrap() {
-                let dm = format!(
-                    "direct message to {} ({})",
-                    user["slack"].as_str().unwrap(),
-                    user["slackId"].as_str().unwrap()
-                );
+                let dm = match user["slackId"].as_str() {
+                    Some(id) => format!("direct message to {} ({id})", user["slack"].as_str().unwrap()),
+                    // A user known by email only, registered in the sandbox's fake Slack.
+                    None => format!("direct message to {} (U", user["email"].as_str().unwrap()),
+                };
                 assert!(out.contains(&dm), "{kind}: {dm:?} missing\n{out}");
             }
         }
@@ -148,6 +148,34 @@ fn a_user_without_a_slack_id_gets_the_prompt_in_the_default_channel_without_butt
     assert!(out.contains("Slack      default channel C0SECURITY: notice that carol has no Slack ID"), "{out}");
     assert!(out.contains("no buttons to click"), "{out}");
     assert!(!out.contains("[ Yes, it was me ]"), "{out}");
+}
+
+#[test]
+fn a_user_known_by_email_is_found_in_the_fake_slack_and_gets_the_dm() {
+    let run = dispatch(&["sandbox", "examples/broadcast.json"]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    let out = &run.stdout;
+    assert!(out.contains("Slack      direct message to carol@example.com (U056MNOPQR, found by email)"), "{out}");
+    assert!(out.contains("alice,bob,carol@example.com"), "the issue lists carol by address\n{out}");
+    assert!(out.contains("✓ as planned: issue opened, 3 Slack messages delivered"), "{out}");
+}
+
+#[test]
+fn a_user_whose_email_slack_does_not_know_gets_the_message_in_the_default_channel_with_a_notice() {
+    let mut message = example_json(&example("broadcast.json"));
+    message["users"] = serde_json::json!([{ "email": "erin@example.com" }]);
+    let file = temp_file("unknown-email.json", &message.to_string());
+    let run = dispatch(&["sandbox", arg(&file)]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    let out = &run.stdout;
+    assert!(
+        out.contains("Slack      default channel C0SECURITY, for erin@example.com (erin@example.com not found)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Slack      default channel C0SECURITY: notice that no Slack user was found for erin@example.com"),
+        "{out}"
+    );
 }
 
 #[test]
