@@ -197,7 +197,7 @@ fn reference_verify(timestamp: &str, body: &[u8], signature: &str) -> bool {
 
 fn check_click(payload: &Value) {
     let Ok(click) = payload::parse_click(payload) else { return };
-    let Click { answer, alarm, user, channel, response_url, token } = &click;
+    let Click { answer, alarm, user, channel, response_url, token, message_ts: _ } = &click;
     let url = response_url.url();
     assert!(matches!(url.scheme(), "http" | "https"), "response_url {response_url:?}");
     if let Some(channel) = channel {

@@ -21,8 +21,8 @@ pub use lambda::{Invocation, LambdaRuntime};
 pub use pagerduty::{FakeAlert, FakeEvent, FakeIncident, FakePagerDuty, PagerDutyRoute};
 pub use server::{Fault, Recorded};
 pub use slack::{
-    BOT_USER_ID, FakeSlack, FakeUser, Posted, SlackRoute, TEAM_ID, VERIFICATION_TOKEN, legacy_interactive_message_payload,
-    stored_message,
+    BOT_USER_ID, FakeSlack, FakeUser, Posted, SlackRoute, TEAM_ID, VERIFICATION_TOKEN,
+    legacy_interactive_message_payload, stored_message,
 };
 
 /// All three services, each on its own port.

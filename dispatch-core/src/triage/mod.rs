@@ -215,8 +215,11 @@ impl Triage {
                 }
                 info!(request_id = %alarm.request_id, repo = %alarm.repo, issue = alarm.number, user = %click.user.id, service = %incident.service, outcome = "escalated", "incident opened");
                 let response = alarm.no_response.as_deref().unwrap_or(DEFAULT_NO);
-                let outcome =
-                    if shown == Outcome::Escalated { AnswerOutcome::Escalated } else { AnswerOutcome::AlreadyEscalated };
+                let outcome = if shown == Outcome::Escalated {
+                    AnswerOutcome::Escalated
+                } else {
+                    AnswerOutcome::AlreadyEscalated
+                };
                 Ok(Reply { outcome, body: blocks::answered(shown, response, &click.user.id, &when, &issue.html_url) })
             }
         }

@@ -1,9 +1,9 @@
 //! The incoming handler, called directly, against the stateful fakes over real HTTP.
 
 mod by_email;
-mod events;
 #[path = "../shared/emf.rs"]
 mod emf;
+mod events;
 mod failures;
 mod harness;
 mod hostile;
