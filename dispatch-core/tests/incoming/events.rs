@@ -4,10 +4,9 @@
 
 use std::time::Duration;
 
-use dispatch_core::config::{Env, IncomingConfig};
-use dispatch_core::incoming::{AlarmError, Incoming};
+use dispatch_core::incoming::AlarmError;
 use dispatch_core::pagerduty::{Event, PagerDutyError, Severity};
-use dispatch_fakes::{Fakes, Fault, PagerDutyRoute};
+use dispatch_fakes::{Fault, PagerDutyRoute};
 use serde_json::json;
 
 use crate::harness::*;
@@ -16,23 +15,7 @@ const ROUTING_KEY: &str = "4f9c3b7e2a1d4c5b8e6f0a9b3c2d1e0f";
 
 /// The harness's stack, with a routing key.
 async fn events_harness() -> Harness {
-    let fakes = Fakes::start().await.unwrap();
-    let mut vars: Vec<(&str, String)> = vec![
-        ("GitHubOwner", "acme".into()),
-        ("GitHubRepo", "dispatch-alarms".into()),
-        ("GitHubToken", "ghp-test".into()),
-        ("GitHubDefaultUser", "acme/security".into()),
-        ("SlackBotToken", "xoxb-test".into()),
-        ("SlackDefaultChannel", DEFAULT_CHANNEL.into()),
-        ("PagerDutyApiKey", "pd-test".into()),
-        ("PagerDutyFromAddress", "oncall@example.com".into()),
-        ("PagerDutyServiceId", "PDEFAULT".into()),
-        ("PagerDutyRoutingKey", ROUTING_KEY.into()),
-    ];
-    vars.extend(fakes.env());
-    let config = IncomingConfig::load(&Env::new(vars), None).await.unwrap();
-    let incoming = Incoming::from_config(&config, policy()).unwrap();
-    Harness { fakes, incoming }
+    harness_with(&[("PagerDutyRoutingKey", ROUTING_KEY)]).await
 }
 
 #[tokio::test]

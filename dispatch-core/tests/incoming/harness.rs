@@ -36,6 +36,11 @@ pub fn deadline() -> Deadline {
 }
 
 pub async fn harness() -> Harness {
+    harness_with(&[]).await
+}
+
+/// The harness's stack with settings added to the usual ones (a routing key, say).
+pub async fn harness_with(extra: &[(&'static str, &str)]) -> Harness {
     let fakes = Fakes::start().await.unwrap();
     fakes.slack.add_user("carol@example.com", CAROL);
     let mut vars: Vec<(&str, String)> = vec![
@@ -49,6 +54,7 @@ pub async fn harness() -> Harness {
         ("PagerDutyFromAddress", "oncall@example.com".into()),
         ("PagerDutyServiceId", "PDEFAULT".into()),
     ];
+    vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
     vars.extend(fakes.env());
     let config = IncomingConfig::load(&Env::new(vars), None).await.unwrap();
     let incoming = Incoming::from_config(&config, policy()).unwrap();

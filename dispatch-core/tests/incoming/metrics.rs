@@ -1,10 +1,8 @@
 //! The metric lines `handle_sns` emits per record: alarms by type and outcome, Slack messages
 //! delivered and failed; and nothing of the message or the secrets in them.
 
-use dispatch_core::config::{Env, IncomingConfig};
-use dispatch_core::incoming::Incoming;
 use dispatch_core::metrics::capture;
-use dispatch_fakes::{Fakes, Fault, SlackRoute};
+use dispatch_fakes::{Fault, SlackRoute};
 use serde_json::json;
 
 use crate::emf;
@@ -151,22 +149,7 @@ const ROUTING_KEY: &str = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
 
 /// The harness's stack, paging through the Events API v2.
 async fn events_harness() -> Harness {
-    let fakes = Fakes::start().await.unwrap();
-    let mut vars: Vec<(&str, String)> = vec![
-        ("GitHubOwner", "acme".into()),
-        ("GitHubRepo", "dispatch-alarms".into()),
-        ("GitHubToken", "ghp-test".into()),
-        ("GitHubDefaultUser", "acme/security".into()),
-        ("SlackBotToken", "xoxb-test".into()),
-        ("SlackDefaultChannel", DEFAULT_CHANNEL.into()),
-        ("PagerDutyApiKey", "pd-test".into()),
-        ("PagerDutyFromAddress", "oncall@example.com".into()),
-        ("PagerDutyServiceId", "PDEFAULT".into()),
-        ("PagerDutyRoutingKey", ROUTING_KEY.into()),
-    ];
-    vars.extend(fakes.env());
-    let config = IncomingConfig::load(&Env::new(vars), None).await.unwrap();
-    Harness { incoming: Incoming::from_config(&config, policy()).unwrap(), fakes }
+    harness_with(&[("PagerDutyRoutingKey", ROUTING_KEY)]).await
 }
 
 #[tokio::test]
