@@ -8,7 +8,7 @@ use dispatch_core::config::{Env, IncomingConfig};
 use dispatch_core::deadline::{Deadline, RetryPolicy};
 use dispatch_core::incoming::Incoming;
 use dispatch_core::kms::Kms;
-use lambda_runtime::{Error, LambdaEvent, service_fn};
+use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
 use serde_json::{Value, json};
 
 /// Time kept back from the Lambda timeout to log and return the result.
@@ -29,8 +29,12 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(|event: LambdaEvent<SnsEvent>| handle(event, &incoming))).await
 }
 
-async fn handle(event: LambdaEvent<SnsEvent>, incoming: &Incoming) -> Result<Value, Error> {
+/// A failure reaches Lambda (and the failure queue) with `errorType` naming what happened.
+async fn handle(event: LambdaEvent<SnsEvent>, incoming: &Incoming) -> Result<Value, Diagnostic> {
     let deadline = Deadline::from_lambda(event.context.deadline, SystemTime::now(), MARGIN, FALLBACK);
-    let reports = incoming.handle_sns(&event.payload, deadline).await?;
+    let reports = incoming
+        .handle_sns(&event.payload, deadline)
+        .await
+        .map_err(|e| Diagnostic { error_type: e.kind().to_owned(), error_message: e.to_string() })?;
     Ok(json!({ "handled": reports.len() }))
 }

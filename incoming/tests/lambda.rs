@@ -121,6 +121,7 @@ async fn the_binary_routes_sns_events_and_reports_failures_to_lambda() {
     assert_eq!(fakes.pagerduty.incidents().len(), 1);
 
     let rejected = function.invoke(sns("e2e-bad", r#"{"type":"broadcast","body":{}}"#)).await.unwrap_err();
+    assert_eq!(rejected["errorType"], "InvalidMessage", "the failure queue says what happened: {rejected}");
     let message = rejected["errorMessage"].as_str().unwrap();
     assert!(
         message.contains("e2e-bad: message rejected: users: at least one recipient is required for broadcast"),
@@ -133,6 +134,7 @@ async fn the_binary_routes_sns_events_and_reports_failures_to_lambda() {
         .await
         .unwrap_err();
     assert!(undelivered["errorMessage"].as_str().unwrap().contains("channel_not_found"), "{undelivered}");
+    assert_eq!(undelivered["errorType"], "Undelivered", "{undelivered}");
 
     let logs = function.logs();
     let json_lines: Vec<Value> = logs.iter().filter_map(|l| serde_json::from_str(l).ok()).collect();

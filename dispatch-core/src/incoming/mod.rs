@@ -230,6 +230,31 @@ pub struct InvocationError {
     pub failures: Vec<(String, AlarmError)>,
 }
 
+impl AlarmError {
+    /// What happened, in one word, for the failure queue's `errorType` (an operator reads it
+    /// there, next to the event): `InvalidMessage` (fix the message, then replay), `Undelivered`
+    /// (Slack refused or could not take a message), `Transient` (a service was unavailable or rate
+    /// limited past the invocation's time: a replay finishes the job), `Refused` (GitHub or
+    /// PagerDuty refused the request: credentials, permissions or a setting to fix).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Invalid(_) => "InvalidMessage",
+            Self::Undelivered { .. } => "Undelivered",
+            Self::GitHub(e) if e.is_retryable() => "Transient",
+            Self::PagerDuty(e) if e.is_retryable() => "Transient",
+            Self::GitHub(_) | Self::PagerDuty(_) => "Refused",
+        }
+    }
+}
+
+impl InvocationError {
+    /// The kind of the first failed record ([`AlarmError::kind`]): SNS delivers one record per
+    /// invocation in practice.
+    pub fn kind(&self) -> &'static str {
+        self.failures.first().map_or("Transient", |(_, e)| e.kind())
+    }
+}
+
 impl Incoming {
     /// Handles an SNS event: every record, each on its own; fails if any failed.
     pub async fn handle_sns(&self, event: &SnsEvent, deadline: Deadline) -> Result<Vec<Report>, InvocationError> {

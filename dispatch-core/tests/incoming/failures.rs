@@ -145,3 +145,23 @@ async fn pagerduty_failure_past_its_retries_fails_the_invocation() {
     h.run("e-pd", &json(HIGH_PRIORITY)).await.unwrap();
     assert_eq!(h.fakes.pagerduty.incidents().len(), 1);
 }
+
+#[tokio::test]
+async fn each_failure_names_its_kind_for_the_failure_queue() {
+    let h = harness().await;
+    let invalid = h.run("k-1", &without(json(SELF_SERVICE), "/body/github/title")).await.unwrap_err();
+    assert_eq!(invalid.kind(), "InvalidMessage");
+
+    h.fakes.github.fail(GitHubRoute::Create, Fault::Status(502), 3);
+    assert_eq!(h.run("k-2", &json(LOW_PRIORITY)).await.unwrap_err().kind(), "Transient");
+
+    h.fakes.pagerduty.fail(Fault::Status(401), 1);
+    assert_eq!(h.run("k-3", &json(HIGH_PRIORITY)).await.unwrap_err().kind(), "Refused");
+
+    h.fakes.slack.unknown_channel("U012ABCDEF");
+    assert_eq!(h.run("k-4", &json(SELF_SERVICE)).await.unwrap_err().kind(), "Undelivered");
+
+    let event = sns_event(&[("k-5", r#"{"type":"broadcast","body":{}}"#)]);
+    let error = h.incoming.handle_sns(&event, deadline()).await.unwrap_err();
+    assert_eq!(error.kind(), "InvalidMessage");
+}
