@@ -72,6 +72,16 @@ pub enum PagerDutyError {
     },
 }
 
+impl From<NoReply> for PagerDutyError {
+    /// No answer: a request that could not be built is refused for good; no reply is transient.
+    fn from(e: NoReply) -> Self {
+        match e {
+            NoReply::Invalid(reason) => Self::Rejected { status: 0, message: format!("invalid request: {reason}") },
+            NoReply::Unavailable(reason) => Self::Transient(reason),
+        }
+    }
+}
+
 impl PagerDutyError {
     /// Whether a later attempt may succeed.
     pub fn is_retryable(&self) -> bool {
@@ -141,13 +151,9 @@ impl PagerDuty {
             .header(reqwest::header::ACCEPT, ACCEPT)
             .header("From", &self.from)
             .json(body);
-        let reply =
-            crate::http::exchange(request, deadline, self.policy.request_timeout).await.map_err(|e| match e {
-                NoReply::Invalid(reason) => {
-                    PagerDutyError::Rejected { status: 0, message: format!("invalid request: {reason}") }
-                }
-                NoReply::Unavailable(reason) => PagerDutyError::Transient(reason),
-            })?;
+        let reply = crate::http::exchange(request, deadline, self.policy.request_timeout)
+            .await
+            .map_err(PagerDutyError::from)?;
         let (status, headers, bytes) = (reply.status, reply.headers, reply.body);
         if status.is_success() {
             #[derive(Deserialize)]
@@ -410,13 +416,9 @@ impl PagerDutyEvents {
 
     async fn attempt(&self, body: &Enqueue<'_>, deadline: Deadline) -> Result<Enqueued, PagerDutyError> {
         let request = self.http.post(self.enqueue.clone()).json(body);
-        let reply =
-            crate::http::exchange(request, deadline, self.policy.request_timeout).await.map_err(|e| match e {
-                NoReply::Invalid(reason) => {
-                    PagerDutyError::Rejected { status: 0, message: format!("invalid request: {reason}") }
-                }
-                NoReply::Unavailable(reason) => PagerDutyError::Transient(reason),
-            })?;
+        let reply = crate::http::exchange(request, deadline, self.policy.request_timeout)
+            .await
+            .map_err(PagerDutyError::from)?;
         let (status, headers, bytes) = (reply.status, reply.headers, reply.body);
         if status.is_success() {
             return serde_json::from_slice::<Enqueued>(&bytes)
@@ -537,13 +539,9 @@ impl PagerDuty {
                 .get(url.clone())
                 .header(reqwest::header::AUTHORIZATION, format!("Token token={}", self.api_key.expose_secret()))
                 .header(reqwest::header::ACCEPT, ACCEPT);
-            let reply =
-                crate::http::exchange(request, deadline, self.policy.request_timeout).await.map_err(|e| match e {
-                    NoReply::Invalid(reason) => {
-                        PagerDutyError::Rejected { status: 0, message: format!("invalid request: {reason}") }
-                    }
-                    NoReply::Unavailable(reason) => PagerDutyError::Transient(reason),
-                })?;
+            let reply = crate::http::exchange(request, deadline, self.policy.request_timeout)
+                .await
+                .map_err(PagerDutyError::from)?;
             if reply.status.is_success() {
                 return serde_json::from_slice(&reply.body)
                     .map(Some)
