@@ -20,7 +20,7 @@ test -s "$work/fakes.env" || { cat "$work/fakes.out"; echo "the fakes did not st
 python3 - "$work/event.json" <<'PY'
 import json, sys
 message = open("examples/self-service.json").read()
-fixture = json.load(open("dispatch-core/tests/fixtures/sns-event.json"))
+fixture = json.load(open("tests/fixtures/sns-event.json"))
 fixture["Records"][0]["Sns"]["Message"] = message
 fixture["Records"][0]["Sns"]["MessageId"] = "ci-cargo-lambda-watch-0001"
 json.dump(fixture, open(sys.argv[1], "w"))

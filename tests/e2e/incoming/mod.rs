@@ -1,0 +1,9 @@
+//! The incoming handler, called directly, against the stateful fakes over real HTTP.
+
+mod by_email;
+mod events;
+mod failures;
+mod harness;
+mod hostile;
+mod metrics;
+mod routing;
