@@ -1,0 +1,196 @@
+//! The Slack delivery step (DESIGN.md §4, §5): post the plan's Slack messages not yet sent for
+//! this event, record on the issue what went out (the delivery record, which a retry reads so that
+//! nothing is sent twice), and tell the default channel about each message that failed.
+
+use std::collections::BTreeSet;
+
+use futures::StreamExt;
+use tracing::{error, info, warn};
+
+use super::lookup::Lookups;
+use super::{
+    Envelope, Incoming, IssueAction, IssueReport, RECORD_RESERVE, SLACK_CONCURRENCY, SlackReport, SlackResult,
+};
+use crate::compose::{self, IssueLink};
+use crate::deadline::Deadline;
+use crate::github::GitHubError;
+use crate::ids::SlackChannel;
+use crate::routing::{Plan, SlackContent, SlackDelivery};
+use crate::slack::SlackError;
+use crate::state::Writers;
+use crate::state::delivery::{self as delivery_record, RecordLine};
+
+/// Why the delivery step did not deliver everything.
+#[derive(Debug)]
+pub(super) enum NotDelivered {
+    /// The delivery record could not be read: nothing was sent.
+    GitHub(GitHubError),
+    /// Some messages failed (the others were sent, and are recorded).
+    Failed {
+        /// `recipient: code` of each failure.
+        failed: Vec<String>,
+        /// Every entry and what became of it.
+        slack: Vec<SlackReport>,
+    },
+}
+
+/// An entry of the plan (by its index), as resolved for delivery, and what became of it.
+type Settled = (usize, SlackDelivery, SlackResult);
+
+impl Incoming {
+    /// Sends the plan's Slack messages not yet sent for this event, records what went out on the
+    /// issue, and reports failures after telling the default channel.
+    pub(super) async fn deliver(
+        &self,
+        plan: &Plan,
+        issue: &IssueReport,
+        envelope: Envelope<'_>,
+        deadline: Deadline,
+    ) -> Result<Vec<SlackReport>, NotDelivered> {
+        let sent_before: BTreeSet<usize> = if issue.action == IssueAction::Created {
+            BTreeSet::new()
+        } else {
+            let comments = self
+                .github
+                .comments(&issue.repo, issue.issue.number, envelope.published, deadline)
+                .await
+                .map_err(NotDelivered::GitHub)?;
+            delivery_record::delivered(envelope.event_id, &comments, &Writers::of(&issue.issue)).into_iter().collect()
+        };
+        // Slack's rate-limit waits must leave time to record what went out: a delivery without its
+        // record would be sent again by the retry.
+        let sending = deadline.reserving(RECORD_RESERVE);
+        // Every address still needed is looked up once, before anything is sent; then each entry
+        // is resolved to where it goes.
+        let lookups = self.look_up(plan, &sent_before, sending).await;
+        let mut results: Vec<Settled> = Vec::new();
+        let mut to_post: Vec<(usize, SlackDelivery)> = Vec::new();
+        for (i, entry) in plan.slack.iter().enumerate() {
+            if sent_before.contains(&i) {
+                results.push((i, entry.clone(), SlackResult::AlreadySent));
+                continue;
+            }
+            match entry.email().map(|email| lookups.get(email)) {
+                Some(Some(Err(e))) => results.push((i, entry.clone(), SlackResult::Failed(e.clone()))),
+                Some(None) => {
+                    results.push((i, entry.clone(), SlackResult::Failed(SlackError::Transient("not looked up".into()))))
+                }
+                found => match entry.resolve(found.flatten().and_then(|f| f.as_ref().ok())) {
+                    Some(resolved) => to_post.push((i, resolved)),
+                    None => results.push((i, entry.clone(), SlackResult::NotNeeded)),
+                },
+            }
+        }
+        results.extend(self.post_in_lanes(plan, issue, to_post, &lookups, sending).await);
+        results.sort_by_key(|(i, _, _)| *i);
+
+        let (sent, lines, failed) = account(plan, &results);
+        let slack: Vec<SlackReport> =
+            results.into_iter().map(|(_, delivery, result)| SlackReport { delivery, result }).collect();
+        if !lines.is_empty() {
+            let comment = delivery_record::delivery_comment(envelope.event_id, &plan.request_id, &sent, &lines);
+            if let Err(e) = self.github.comment(&issue.repo, issue.issue.number, &comment, deadline).await {
+                // Every alarm that could be delivered was; only the audit line is missing.
+                warn!(issue = issue.issue.number, error = %e, "delivery record not written");
+            }
+        }
+        if failed.is_empty() {
+            return Ok(slack);
+        }
+        for (entry, e) in &failed {
+            if entry.channel() != Some(&self.defaults.slack_channel) {
+                let notice = compose::delivery_error_notice(&plan.request_id, &entry.recipient, e.code());
+                if let Err(notice_error) =
+                    self.slack.post_message(&self.defaults.slack_channel, &notice, deadline).await
+                {
+                    error!(error = %notice_error, "error notice to the default channel not delivered");
+                }
+            }
+        }
+        let failed = failed.iter().map(|(entry, e)| format!("{}: {}", entry.recipient, e.code())).collect();
+        Err(NotDelivered::Failed { failed, slack })
+    }
+
+    /// Posts the resolved entries: one sequential lane per conversation (messages to one
+    /// conversation stay in order), [`SLACK_CONCURRENCY`] lanes at a time.
+    async fn post_in_lanes(
+        &self,
+        plan: &Plan,
+        issue: &IssueReport,
+        to_post: Vec<(usize, SlackDelivery)>,
+        lookups: &Lookups,
+        deadline: Deadline,
+    ) -> Vec<Settled> {
+        let mut lanes: Vec<(SlackChannel, Vec<(usize, SlackDelivery)>)> = Vec::new();
+        for (i, entry) in to_post {
+            let channel = entry.channel().cloned().unwrap_or_else(|| self.defaults.slack_channel.clone());
+            match lanes.iter_mut().find(|(c, _)| *c == channel) {
+                Some((_, lane)) => lane.push((i, entry)),
+                None => lanes.push((channel, vec![(i, entry)])),
+            }
+        }
+        let link = IssueLink { repo: &issue.repo, number: issue.issue.number, url: issue.issue.html_url.as_str() };
+        futures::stream::iter(lanes)
+            .map(|(channel, lane)| async move {
+                let mut out = Vec::new();
+                for (i, entry) in lane {
+                    let unreachable = entry.email().and_then(|email| lookups.unreachable(email));
+                    let content = compose::render(plan, &entry.content, link, unreachable);
+                    let result = match self.slack.post_message(&channel, &content, deadline).await {
+                        Ok(_) => SlackResult::Sent(content),
+                        Err(e) => SlackResult::Failed(e),
+                    };
+                    out.push((i, entry, result));
+                }
+                out
+            })
+            .buffer_unordered(SLACK_CONCURRENCY)
+            .flat_map(futures::stream::iter)
+            .collect()
+            .await
+    }
+}
+
+/// Logs what became of each entry and sorts it for the delivery record: the indices settled
+/// (sent, or not needed), the record's lines (sent or failed now), and the failures.
+fn account(plan: &Plan, results: &[Settled]) -> (Vec<usize>, Vec<RecordLine>, Vec<(SlackDelivery, SlackError)>) {
+    let (mut sent, mut lines, mut failed) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, entry, result) in results {
+        let what = content_kind(&entry.content);
+        let channel = entry.channel().map_or_else(|| "users.lookupByEmail".to_owned(), ToString::to_string);
+        // The delivery record names the address a user was found by.
+        let recipient = match plan.slack[*i].email() {
+            Some(email) if entry.recipient != email.as_str() => format!("{} ({email})", entry.recipient),
+            _ => entry.recipient.clone(),
+        };
+        match result {
+            SlackResult::Sent(_) => {
+                info!(recipient = %entry.recipient, channel = %channel, message = what, outcome = "sent", "slack message sent");
+                sent.push(*i);
+                lines.push(RecordLine { recipient, channel, what, failure: None });
+            }
+            SlackResult::AlreadySent => {
+                info!(recipient = %entry.recipient, message = what, outcome = "already sent", "slack message sent by an earlier attempt");
+            }
+            // Settled: a retry does not look the address up again for it.
+            SlackResult::NotNeeded => sent.push(*i),
+            SlackResult::Failed(e) => {
+                error!(recipient = %entry.recipient, channel = %channel, message = what, code = e.code(), error = %e, outcome = "failed", "slack message not delivered");
+                lines.push(RecordLine { recipient, channel, what, failure: Some(e.code().to_owned()) });
+                failed.push((entry.clone(), e.clone()));
+            }
+        }
+    }
+    (sent, lines, failed)
+}
+
+/// A word for the kind of Slack message, for logs and the delivery record.
+fn content_kind(content: &SlackContent) -> &'static str {
+    match content {
+        SlackContent::Prompt { .. } | SlackContent::PromptByEmail(_) => "self-service prompt",
+        SlackContent::PromptWithoutButtons(_) => "self-service alarm (no buttons)",
+        SlackContent::Text(_) => "message",
+        SlackContent::MissingSlackId { .. } => "missing Slack ID notice",
+        SlackContent::EmailNotFound { .. } => "email not found notice",
+    }
+}
