@@ -1,14 +1,24 @@
-//! The one HTTP client the Slack and PagerDuty clients share: built once per process, with a
-//! User-Agent and timeouts.
+//! The HTTP client every service client runs on (Slack and PagerDuty share one; GitHub's octocrab
+//! runs on another built here): a User-Agent, timeouts, no redirects, and the process's TLS trust
+//! (`crate::tls`), so the root certificates are set up once for all of them.
 
 use std::time::Duration;
+
+use crate::tls::Trust;
 
 /// User-Agent sent to every service.
 pub const USER_AGENT: &str = concat!("dispatch/", env!("CARGO_PKG_VERSION"), " (+https://github.com/mapbox/dispatch)");
 
-/// Builds the shared HTTP client; `request_timeout` bounds each request.
+/// Builds the shared HTTP client with the process's trust ([`crate::tls::process_trust`]);
+/// `request_timeout` bounds each request.
 pub fn client(request_timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
+    client_trusting(request_timeout, &crate::tls::process_trust())
+}
+
+/// Builds an HTTP client that trusts the certificate authorities of `trust`.
+pub fn client_trusting(request_timeout: Duration, trust: &Trust) -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
+        .tls_backend_preconfigured(trust.client_config())
         .user_agent(USER_AGENT)
         .connect_timeout(request_timeout.min(Duration::from_secs(5)))
         .timeout(request_timeout)

@@ -16,4 +16,5 @@ pub mod routing;
 pub mod slack;
 pub mod state;
 pub mod telemetry;
+pub mod tls;
 pub mod triage;

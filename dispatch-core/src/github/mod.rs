@@ -178,23 +178,22 @@ impl GitHub {
     /// A client for the API at `base_url` (`https://api.github.com`, a GitHub Enterprise
     /// `https://HOST/api/v3`, or a local fake in tests).
     pub fn new(base_url: &Url, auth: &GitHubAuth, policy: RetryPolicy) -> Result<Self, GitHubError> {
+        // octocrab on the shared HTTP client (`crate::http`): its timeouts, the process's TLS trust.
+        let http = crate::http::client(policy.request_timeout).map_err(|e| GitHubError::Setup(e.to_string()))?;
         let builder = Octocrab::builder()
             .base_uri(base_url.as_str())
-            .map_err(|e| GitHubError::Setup(format!("base URL {base_url}: {e}")))?
-            .set_connect_timeout(Some(policy.request_timeout))
-            .set_read_timeout(Some(policy.request_timeout))
-            .set_write_timeout(Some(policy.request_timeout));
+            .map_err(|e| GitHubError::Setup(format!("base URL {base_url}: {e}")))?;
         let crab = match auth {
             GitHubAuth::Token(token) => builder
                 .personal_token(token.expose_secret().to_owned())
-                .build()
+                .build_with_reqwest(http)
                 .map_err(|e| GitHubError::Setup(e.to_string()))?,
             GitHubAuth::App { app_id, private_key, installation_id } => {
                 let key = octocrab::EncodingKey::from_rsa_pem(private_key.expose_secret().as_bytes())
                     .map_err(|_| GitHubError::Setup("GitHubAppPrivateKey is not an RSA private key in PEM".into()))?;
                 builder
                     .app((*app_id).into(), key)
-                    .build()
+                    .build_with_reqwest(http)
                     .and_then(|app| app.installation((*installation_id).into()))
                     .map_err(|e| GitHubError::Setup(e.to_string()))?
             }
@@ -458,13 +457,12 @@ impl GitHub {
         let GitHubAuth::App { app_id, private_key, installation_id } = auth else { return Ok(None) };
         let key = octocrab::EncodingKey::from_rsa_pem(private_key.expose_secret().as_bytes())
             .map_err(|_| GitHubError::Setup("GitHubAppPrivateKey is not an RSA private key in PEM".into()))?;
+        let http = crate::http::client(policy.request_timeout).map_err(|e| GitHubError::Setup(e.to_string()))?;
         let crab = Octocrab::builder()
             .base_uri(base_url.as_str())
             .map_err(|e| GitHubError::Setup(format!("base URL {base_url}: {e}")))?
-            .set_connect_timeout(Some(policy.request_timeout))
-            .set_read_timeout(Some(policy.request_timeout))
             .app((*app_id).into(), key)
-            .build()
+            .build_with_reqwest(http)
             .map_err(|e| GitHubError::Setup(e.to_string()))?;
         let app = Self { crab, base: base_url.clone(), policy };
         #[derive(Deserialize)]

@@ -3,17 +3,20 @@
 //! values are decrypted with KMS, concurrently, once. A missing or malformed setting is an error
 //! naming it. Secrets are `SecretString`s, whose `Debug` shows `[REDACTED]`.
 
-use std::collections::HashMap;
+mod resolved;
+mod settings;
 
-use futures::future::try_join_all;
 use secrecy::SecretString;
 use url::Url;
 
 use crate::github::GitHubAuth;
 use crate::ids::{GitHubMention, GitHubOwner, Repo, RepoName, ServiceId, SlackChannel};
-use crate::kms::{Kms, SECURE_PREFIX};
+use crate::kms::Kms;
 use crate::pagerduty::RoutingKey;
 use crate::routing::RoutingDefaults;
+use crate::tls::{self, Trust};
+use resolved::Resolved;
+pub use settings::*;
 
 /// Default GitHub API.
 pub const GITHUB_API_URL: &str = "https://api.github.com";
@@ -23,82 +26,6 @@ pub const SLACK_API_URL: &str = "https://slack.com/api";
 pub const PAGERDUTY_API_URL: &str = "https://api.pagerduty.com";
 /// Default PagerDuty Events API.
 pub const PAGERDUTY_EVENTS_URL: &str = "https://events.pagerduty.com";
-
-/// One setting: its name and the aliases also accepted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Setting {
-    /// The name.
-    pub name: &'static str,
-    /// Other accepted spellings.
-    pub aliases: &'static [&'static str],
-}
-
-const fn setting(name: &'static str, aliases: &'static [&'static str]) -> Setting {
-    Setting { name, aliases }
-}
-
-/// `GitHubOwner` (alias `GithubOwner`).
-pub const GITHUB_OWNER: Setting = setting("GitHubOwner", &["GithubOwner"]);
-/// `GitHubRepo` (alias `GithubRepo`).
-pub const GITHUB_REPO: Setting = setting("GitHubRepo", &["GithubRepo"]);
-/// `GitHubToken` (alias `GithubToken`).
-pub const GITHUB_TOKEN: Setting = setting("GitHubToken", &["GithubToken"]);
-/// `GitHubAppId`: with the two below, GitHub App authentication instead of a token.
-pub const GITHUB_APP_ID: Setting = setting("GitHubAppId", &[]);
-/// `GitHubAppPrivateKey`: the App's PEM private key (`secure:` allowed).
-pub const GITHUB_APP_PRIVATE_KEY: Setting = setting("GitHubAppPrivateKey", &[]);
-/// `GitHubAppInstallationId`.
-pub const GITHUB_APP_INSTALLATION_ID: Setting = setting("GitHubAppInstallationId", &[]);
-/// `GitHubDefaultUser`.
-pub const GITHUB_DEFAULT_USER: Setting = setting("GitHubDefaultUser", &["GithubDefaultUser"]);
-/// `SlackBotToken`.
-pub const SLACK_BOT_TOKEN: Setting = setting("SlackBotToken", &[]);
-/// `SlackDefaultChannel` (alias `SlackChannel`).
-pub const SLACK_DEFAULT_CHANNEL: Setting = setting("SlackDefaultChannel", &["SlackChannel"]);
-/// `SlackSigningSecret`.
-pub const SLACK_SIGNING_SECRET: Setting = setting("SlackSigningSecret", &[]);
-/// `SlackVerificationToken`.
-pub const SLACK_VERIFICATION_TOKEN: Setting = setting("SlackVerificationToken", &[]);
-/// `PagerDutyApiKey`.
-pub const PAGERDUTY_API_KEY: Setting = setting("PagerDutyApiKey", &[]);
-/// `PagerDutyFromAddress`.
-pub const PAGERDUTY_FROM_ADDRESS: Setting = setting("PagerDutyFromAddress", &[]);
-/// `PagerDutyServiceId`.
-pub const PAGERDUTY_SERVICE_ID: Setting = setting("PagerDutyServiceId", &[]);
-/// `GitHubApiUrl`.
-pub const GITHUB_API_URL_SETTING: Setting = setting("GitHubApiUrl", &["GithubApiUrl"]);
-/// `SlackApiUrl`.
-pub const SLACK_API_URL_SETTING: Setting = setting("SlackApiUrl", &[]);
-/// `PagerDutyApiUrl`.
-pub const PAGERDUTY_API_URL_SETTING: Setting = setting("PagerDutyApiUrl", &[]);
-/// `PagerDutyRoutingKey`: the integration key (Events API v2) of a service, optional (`secure:`
-/// allowed). When set, high-priority and fallback alarms are sent as Events API v2 triggers.
-pub const PAGERDUTY_ROUTING_KEY: Setting = setting("PagerDutyRoutingKey", &[]);
-/// `PagerDutyEventsUrl`.
-pub const PAGERDUTY_EVENTS_URL_SETTING: Setting = setting("PagerDutyEventsUrl", &[]);
-
-/// Every setting either function reads, for documentation and deployment checks.
-pub const ALL_SETTINGS: &[Setting] = &[
-    GITHUB_OWNER,
-    GITHUB_REPO,
-    GITHUB_TOKEN,
-    GITHUB_APP_ID,
-    GITHUB_APP_PRIVATE_KEY,
-    GITHUB_APP_INSTALLATION_ID,
-    GITHUB_DEFAULT_USER,
-    SLACK_BOT_TOKEN,
-    SLACK_DEFAULT_CHANNEL,
-    SLACK_SIGNING_SECRET,
-    SLACK_VERIFICATION_TOKEN,
-    PAGERDUTY_API_KEY,
-    PAGERDUTY_FROM_ADDRESS,
-    PAGERDUTY_SERVICE_ID,
-    GITHUB_API_URL_SETTING,
-    SLACK_API_URL_SETTING,
-    PAGERDUTY_API_URL_SETTING,
-    PAGERDUTY_ROUTING_KEY,
-    PAGERDUTY_EVENTS_URL_SETTING,
-];
 
 /// A configuration problem, naming the setting. Never contains a value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -137,114 +64,6 @@ pub enum ConfigError {
 
 fn aliases_note(aliases: &[&str]) -> String {
     if aliases.is_empty() { String::new() } else { format!(" (also accepted as {})", aliases.join(", ")) }
-}
-
-/// The environment, captured once by the binary (`Env::new(std::env::vars())`); the library never
-/// reads the process environment itself.
-#[derive(Clone, Default)]
-pub struct Env {
-    vars: HashMap<String, String>,
-}
-
-impl std::fmt::Debug for Env {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Env").field("names", &self.vars.keys().collect::<Vec<_>>()).finish()
-    }
-}
-
-impl Env {
-    /// Captures variables.
-    pub fn new<K: Into<String>, V: Into<String>>(vars: impl IntoIterator<Item = (K, V)>) -> Self {
-        Self { vars: vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
-    }
-
-    /// The value of a setting under its name or an alias; empty counts as absent.
-    pub fn get(&self, setting: Setting) -> Option<&str> {
-        std::iter::once(setting.name)
-            .chain(setting.aliases.iter().copied())
-            .find_map(|name| self.vars.get(name).map(String::as_str).filter(|v| !v.trim().is_empty()))
-    }
-
-    /// Whether any setting this process reads is `secure:`, so a KMS client is needed.
-    pub fn needs_kms(&self) -> bool {
-        ALL_SETTINGS.iter().any(|s| self.get(*s).is_some_and(|v| v.starts_with(SECURE_PREFIX)))
-    }
-}
-
-/// Settings with every `secure:` value decrypted.
-struct Resolved {
-    values: HashMap<&'static str, SecretString>,
-}
-
-impl Resolved {
-    /// Decrypts every `secure:` value concurrently, once.
-    async fn load(env: &Env, kms: Option<&Kms>) -> Result<Self, ConfigError> {
-        let mut values = HashMap::new();
-        let mut encrypted = Vec::new();
-        for setting in ALL_SETTINGS {
-            if let Some(value) = env.get(*setting) {
-                match value.strip_prefix(SECURE_PREFIX) {
-                    Some(ciphertext) => encrypted.push((setting.name, ciphertext)),
-                    None => {
-                        values.insert(setting.name, SecretString::from(value.trim().to_owned()));
-                    }
-                }
-            }
-        }
-        if let Some((name, _)) = encrypted.first()
-            && kms.is_none()
-        {
-            return Err(ConfigError::NoKms { name });
-        }
-        if let Some(kms) = kms {
-            let decrypted = try_join_all(encrypted.into_iter().map(|(name, ciphertext)| async move {
-                kms.decrypt(ciphertext)
-                    .await
-                    .map(|plain| (name, plain))
-                    .map_err(|reason| ConfigError::Decrypt { name, reason })
-            }))
-            .await?;
-            values.extend(decrypted);
-        }
-        Ok(Self { values })
-    }
-
-    fn secret(&self, setting: Setting) -> Option<SecretString> {
-        self.values.get(setting.name).cloned()
-    }
-
-    fn required_secret(&self, setting: Setting) -> Result<SecretString, ConfigError> {
-        self.secret(setting).ok_or(ConfigError::Missing { name: setting.name, aliases: setting.aliases })
-    }
-
-    fn text(&self, setting: Setting) -> Option<String> {
-        use secrecy::ExposeSecret;
-        self.values.get(setting.name).map(|v| v.expose_secret().to_owned())
-    }
-
-    fn required<T>(&self, setting: Setting, parse: impl FnOnce(&str) -> Result<T, String>) -> Result<T, ConfigError> {
-        let value = self.text(setting).ok_or(ConfigError::Missing { name: setting.name, aliases: setting.aliases })?;
-        parse(&value).map_err(|reason| ConfigError::Invalid { name: setting.name, reason })
-    }
-
-    fn optional<T>(
-        &self,
-        setting: Setting,
-        parse: impl FnOnce(&str) -> Result<T, String>,
-    ) -> Result<Option<T>, ConfigError> {
-        self.text(setting)
-            .map(|v| parse(&v).map_err(|reason| ConfigError::Invalid { name: setting.name, reason }))
-            .transpose()
-    }
-
-    fn url(&self, setting: Setting, default: &str) -> Result<Url, ConfigError> {
-        let value = self.text(setting).unwrap_or_else(|| default.to_owned());
-        let url = Url::parse(&value).map_err(|e| ConfigError::Invalid { name: setting.name, reason: e.to_string() })?;
-        if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-            return Err(ConfigError::Invalid { name: setting.name, reason: "must be an http or https URL".into() });
-        }
-        Ok(url)
-    }
 }
 
 /// Settings of the GitHub client.
@@ -369,10 +188,27 @@ fn pagerduty_events(values: &Resolved) -> Result<Option<PagerDutyEventsConfig>, 
     Ok(Some(PagerDutyEventsConfig { events_url, routing_key }))
 }
 
+/// The trust `ExtraCaCerts` asks for, when it is set.
+fn extra_trust(values: &Resolved) -> Result<Option<Trust>, ConfigError> {
+    values.optional(EXTRA_CA_CERTS, |value| Trust::with_extra(&tls::read_extra_certificates(value)?))
+}
+
+/// Reads the settings, then makes `ExtraCaCerts`, when set, the trust of every HTTP client the
+/// process builds afterwards ([`tls::set_process_trust`]): the clients are built from the
+/// configuration, after it is loaded.
+async fn resolve(env: &Env, kms: Option<&Kms>) -> Result<Resolved, ConfigError> {
+    let values = Resolved::load(env, kms).await?;
+    if let Some(trust) = extra_trust(&values)? {
+        tls::set_process_trust(trust);
+    }
+    Ok(values)
+}
+
 impl IncomingConfig {
     /// Reads and validates the `incoming` settings; `kms` is needed only when a value is `secure:`.
+    /// `ExtraCaCerts` is read first and, when set, trusted by every HTTP client built afterwards.
     pub async fn load(env: &Env, kms: Option<&Kms>) -> Result<Self, ConfigError> {
-        let values = Resolved::load(env, kms).await?;
+        let values = resolve(env, kms).await?;
         let github = github(&values)?;
         let pagerduty = pagerduty(&values)?;
         let defaults = RoutingDefaults {
@@ -394,8 +230,9 @@ impl IncomingConfig {
 
 impl TriageConfig {
     /// Reads and validates the `triage` settings; `kms` is needed only when a value is `secure:`.
+    /// `ExtraCaCerts` is read first and, when set, trusted by every HTTP client built afterwards.
     pub async fn load(env: &Env, kms: Option<&Kms>) -> Result<Self, ConfigError> {
-        let values = Resolved::load(env, kms).await?;
+        let values = resolve(env, kms).await?;
         let verification = match (values.secret(SLACK_SIGNING_SECRET), values.secret(SLACK_VERIFICATION_TOKEN)) {
             (Some(secret), _) => SlackVerification::SigningSecret(secret),
             (None, Some(token)) => SlackVerification::LegacyToken(token),
@@ -410,3 +247,6 @@ impl TriageConfig {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;
