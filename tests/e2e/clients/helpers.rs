@@ -3,8 +3,12 @@
 use std::time::Duration;
 
 use dispatch_core::deadline::{Deadline, RetryPolicy};
+use dispatch_core::github::{GitHub, GitHubAuth};
+use dispatch_core::ids::{GitHubOwner, Repo, RepoName};
+use secrecy::SecretString;
+use serde_json::{Value, json};
 use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 /// Quick retries so failure tests run fast.
 pub fn policy() -> RetryPolicy {
@@ -48,4 +52,33 @@ pub fn kms_client(server: &dispatch_fakes::FakeKms) -> dispatch_core::kms::Kms {
         .endpoint_url(server.url())
         .build();
     dispatch_core::kms::Kms::new(aws_sdk_kms::Client::from_conf(config))
+}
+
+/// The token the GitHub client under test sends.
+pub const TOKEN: &str = "ghp-test-token-0123456789";
+
+/// The repository the GitHub tests use.
+pub fn repo() -> Repo {
+    Repo::new(GitHubOwner::parse("acme").unwrap(), RepoName::parse("alarms").unwrap())
+}
+
+/// The GitHub client against `server`, with [`TOKEN`].
+pub fn client(server: &MockServer) -> GitHub {
+    GitHub::new(&url(server), &GitHubAuth::Token(SecretString::from(TOKEN.to_owned())), policy()).unwrap()
+}
+
+/// An issue as the GitHub API returns it.
+pub fn issue_json(base: &str, number: u64, title: &str, state: &str) -> Value {
+    json!({
+        "number": number,
+        "title": title,
+        "state": state,
+        "html_url": format!("{base}/acme/alarms/issues/{number}"),
+        "body": format!("body {number}"),
+    })
+}
+
+/// Every request `server` received.
+pub async fn requests(server: &MockServer) -> Vec<Request> {
+    server.received_requests().await.unwrap()
 }

@@ -3,6 +3,7 @@
 mod config;
 mod dedup_search;
 mod github;
+mod github_lookup;
 mod helpers;
 mod kms;
 mod pagerduty;
