@@ -81,3 +81,26 @@ fn looked_up(found: Result<Option<SlackUser>, SlackError>) -> Result<LookedUp, S
         Err(e) => Err(e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::SlackUserId;
+
+    fn user(deleted: bool, is_bot: bool) -> Option<SlackUser> {
+        Some(SlackUser { id: SlackUserId::parse("U056MNOPQR").unwrap(), deleted, is_bot })
+    }
+
+    #[test]
+    fn only_an_active_person_is_messaged_and_a_refused_lookup_falls_back_to_the_default_channel() {
+        let id = SlackUserId::parse("U056MNOPQR").unwrap();
+        assert_eq!(looked_up(Ok(user(false, false))), Ok(LookedUp::User(id)));
+        assert_eq!(looked_up(Ok(user(true, false))), Ok(LookedUp::Unreachable(Unreachable::Deactivated)));
+        assert_eq!(looked_up(Ok(user(false, true))), Ok(LookedUp::Unreachable(Unreachable::Bot)));
+        assert_eq!(looked_up(Ok(None)), Ok(LookedUp::Unreachable(Unreachable::NotFound)));
+        let refused = looked_up(Err(SlackError::Api("missing_scope".into())));
+        assert_eq!(refused, Ok(LookedUp::Unreachable(Unreachable::Refused("missing_scope".into()))));
+        let transient = SlackError::Transient("timeout".into());
+        assert_eq!(looked_up(Err(transient.clone())), Err(transient));
+    }
+}

@@ -14,6 +14,8 @@ mod incident;
 mod issue;
 mod lookup;
 mod report;
+#[cfg(test)]
+mod tests;
 
 pub use envelope::{Delivery, Envelope, RETRY_AGE};
 pub use report::{

@@ -1,0 +1,99 @@
+//! The alarm span: every log line of an alarm carries its ids, and no log call repeats them. The
+//! services are unreachable here, so an alarm fails at its first request: the flows themselves are
+//! tested end to end in `tests/`.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::{AlarmError, Envelope, Incoming};
+use crate::config::{Env, IncomingConfig};
+use crate::deadline::{Deadline, RetryPolicy};
+
+const HIGH_PRIORITY: &str = include_str!("../../../examples/high-priority.json");
+const LOW_PRIORITY: &str = include_str!("../../../examples/low-priority.json");
+
+async fn unreachable_services() -> Incoming {
+    let closed = "http://127.0.0.1:9";
+    let vars = [
+        ("GitHubOwner", "acme"),
+        ("GitHubRepo", "dispatch-alarms"),
+        ("GitHubToken", "ghp-test"),
+        ("GitHubDefaultUser", "acme/security"),
+        ("SlackBotToken", "xoxb-test"),
+        ("SlackDefaultChannel", "#security-alerts"),
+        ("PagerDutyApiKey", "pd-test"),
+        ("PagerDutyFromAddress", "oncall@example.com"),
+        ("PagerDutyServiceId", "PDEFAULT"),
+        ("GitHubApiUrl", closed),
+        ("SlackApiUrl", closed),
+        ("PagerDutyApiUrl", closed),
+    ];
+    let config = IncomingConfig::load(&Env::new(vars), None).await.unwrap();
+    let policy =
+        RetryPolicy { attempts: 1, backoff: Duration::from_millis(1), request_timeout: Duration::from_secs(1) };
+    Incoming::from_config(&config, policy).unwrap()
+}
+
+/// The log lines written, in the binaries' format, while each message is handled.
+async fn logged(incoming: &Incoming, messages: &[(&str, &str)]) -> (Vec<Value>, Vec<Result<(), AlarmError>>) {
+    let written = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let sink = written.clone();
+    let subscriber = crate::telemetry::subscriber(Some("info"), move || Sink(sink.clone()));
+    let _default = tracing::subscriber::set_default(subscriber);
+    let mut results = Vec::new();
+    for (event_id, body) in messages {
+        let envelope = Envelope { event_id, published: None, body };
+        results.push(incoming.handle(envelope, Deadline::after(Duration::from_secs(5))).await.map(|_| ()));
+    }
+    let text = String::from_utf8(written.lock().unwrap().clone()).unwrap();
+    (text.lines().map(|l| serde_json::from_str(l).unwrap()).collect(), results)
+}
+
+struct Sink(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn line<'a>(lines: &'a [Value], message: &str) -> &'a Value {
+    let found = lines.iter().find(|l| l["fields"]["message"] == message);
+    &found.unwrap_or_else(|| panic!("no line {message:?} in {lines:?}"))["fields"]
+}
+
+#[tokio::test]
+async fn every_line_of_an_alarm_carries_the_ids_of_its_span() {
+    let incoming = unreachable_services().await;
+    let (lines, results) = logged(
+        &incoming,
+        &[("e-bad", r#"{"type":"broadcast","body":{}}"#), ("e-hp", HIGH_PRIORITY), ("e-lp", LOW_PRIORITY)],
+    )
+    .await;
+    assert!(matches!(results[0], Err(AlarmError::Invalid(_))), "{:?}", results[0]);
+    assert!(matches!(results[1], Err(AlarmError::PagerDuty(_))), "{:?}", results[1]);
+    assert!(matches!(results[2], Err(AlarmError::GitHub(_))), "{:?}", results[2]);
+
+    let rejected = line(&lines, "message rejected");
+    assert_eq!((&rejected["sns_message_id"], &rejected["path"]), (&"e-bad".into(), &"users".into()));
+    assert!(rejected.get("request_id").is_none(), "not read yet: {rejected}");
+
+    for message in ["alarm received", "PagerDuty incident not created"] {
+        let fields = line(&lines, message);
+        assert_eq!(fields["sns_message_id"], "e-hp", "{message}");
+        assert_eq!(fields["request_id"], "hp-root-login-0001", "{message}");
+        assert_eq!(fields["type"], "high-priority", "{message}");
+        assert_eq!(fields["service"], "PSECOPS", "{message}");
+    }
+    let lookup = line(&lines, "issue lookup failed");
+    assert_eq!((&lookup["sns_message_id"], &lookup["type"]), (&"e-lp".into(), &"low-priority".into()));
+    assert_eq!(lookup["repo"], "acme/dispatch-alarms");
+    assert!(lookup.get("service").is_none(), "a low-priority alarm pages nobody: {lookup}");
+}
