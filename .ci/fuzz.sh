@@ -2,7 +2,12 @@
 # Fuzzes each cargo-fuzz target in fuzz/ for a bounded time from its committed seed corpus
 # (fuzz/corpus/<target>/, read only: new inputs go to a temporary directory). Fails when any target
 # finds a crash: a panic, an allocation over the limit, memory over the RSS limit, or an input
-# taking longer than the timeout. Crashing inputs are left in fuzz/artifacts/<target>/.
+# taking longer than the timeout. Crashing inputs are left in fuzz/artifacts/<target>/, where
+# `cargo test` replays them (crates/dispatch-fuzz-checks) until the bug is fixed.
+#
+# Not part of .ci/run: `cargo test` replays the committed corpora through the same checks, and this
+# script is for searching further (after changing a parser or a format, before a release), e.g.
+# `FUZZ_SECONDS=600 bash .ci/fuzz.sh`. The ASan build alone takes about 10 minutes on 2 cores.
 #
 # cargo-fuzz needs nightly flags; RUSTC_BOOTSTRAP=1 lets the stable toolchain accept them.
 # FUZZ_SECONDS (default 60) sets the time per target.

@@ -2,6 +2,10 @@
 # Builds both deployable zips with cargo-lambda and checks each holds a `bootstrap` executable.
 # CI builds for the host architecture (x86_64): this workplace cannot download the aarch64 standard
 # library; `cargo lambda build --release --arm64 --output-format zip` is the same command for arm64.
+# Both functions come from one `cargo build --release --target <host> --bin incoming --bin triage`
+# (cargo-lambda adds `-C target-cpu` to RUSTFLAGS for this release build), so every crate is
+# compiled once for them; as in any build with `--target`, build scripts and proc macros compile
+# for the host apart from the functions' code.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
