@@ -145,6 +145,17 @@ impl FakeGitHub {
 
     /// Adds an issue opened by `author` and returns its number.
     pub fn add_issue_by(&self, repo: &str, author: &str, title: &str, body: &str, open: bool) -> u64 {
+        self.add(repo, author, title, body, open, false)
+    }
+
+    /// Opens a pull request by `author` and returns its number: pull requests share the issues'
+    /// numbers, the REST issues listing shows them (with a `pull_request` key), and neither the
+    /// GraphQL issues connection nor an `is:issue` search does.
+    pub fn add_pull_request(&self, repo: &str, author: &str, title: &str) -> u64 {
+        self.add(repo, author, title, "", true, true)
+    }
+
+    fn add(&self, repo: &str, author: &str, title: &str, body: &str, open: bool, pull_request: bool) -> u64 {
         let mut state = lock(&self.state);
         let issues = state.repos.entry(repo.to_owned()).or_default();
         let number = issues.len() as u64 + 1;
@@ -157,7 +168,7 @@ impl FakeGitHub {
             labels: Vec::new(),
             comments: Vec::new(),
             comment_ids: Vec::new(),
-            pull_request: false,
+            pull_request,
             author: author.to_owned(),
             comment_authors: Vec::new(),
         });
