@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the seed corpora in fuzz/corpus/ from the examples, the fixtures and payloads shaped like
-those of dispatch-core/tests/triage/harness.rs. Run from the repository root; the output is
+those of tests/e2e/triage/harness.rs. Run from the repository root; the output is
 committed, so run it again only when the inputs change."""
 
 import base64
@@ -11,7 +11,7 @@ import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CORPUS = os.path.join(ROOT, "fuzz", "corpus")
-NOW = 1795789800  # the pinned clock of fuzz_targets/triage_request.rs
+NOW = 1795789800  # the pinned clock of crates/dispatch-fuzz-checks/src/triage_request.rs
 TOKEN = "xyzz0WbapA4vBCDEFasx0q6G"
 RESPONSE_URL = "https://hooks.slack.com/actions/T012AB3C4/1/abc"
 
@@ -37,7 +37,7 @@ def read(*path):
 for name in sorted(os.listdir(os.path.join(ROOT, "examples"))):
     if name.endswith(".json"):
         write("message_parser", name, read("examples", name))
-write("message_parser", "sns-event.json", read("dispatch-core", "tests", "fixtures", "sns-event.json"))
+write("message_parser", "sns-event.json", read("tests", "fixtures", "sns-event.json"))
 write("message_parser", "broadcast-missing-slack-ids.json", compact({
     "type": "broadcast",
     "users": [{"slackId": "", "slack": "carol", "github": "@acme/team"}, {"github": "dave"}, {}],
