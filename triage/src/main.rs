@@ -22,5 +22,6 @@ async fn main() -> Result<(), Error> {
 }
 
 async fn handle(event: LambdaEvent<Value>, triage: &Triage) -> Result<Value, Error> {
-    Ok(triage.handle_event(&event.payload, chrono::Utc::now()).await?)
+    let request_id = Some(event.context.request_id.as_str());
+    Ok(triage.handle_invocation(event.payload, request_id, chrono::Utc::now()).await?)
 }
