@@ -1,7 +1,8 @@
-//! Cold start: the release `incoming` and `triage` binaries, each spawned fresh under the Lambda
-//! Runtime API emulator with one event already queued, against zero-latency fakes. Timed from
-//! process spawn to the function's response reaching the emulator; peak RSS read from
-//! `/proc/<pid>/status` (`VmHWM`) right after, before the process is killed.
+//! Cold start: the release `incoming` and `triage` binaries, and the floor they are compared with
+//! (`bare-lambda`, built in the same run), each spawned fresh under the Lambda Runtime API emulator
+//! with one event already queued, against zero-latency fakes. Timed from process spawn to the
+//! function's response reaching the emulator; peak RSS read from `/proc/<pid>/status` (`VmHWM`)
+//! right after, before the process is killed.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -25,9 +26,9 @@ pub enum Scenario {
     IncomingSelfService,
     /// `triage` with a signed Yes click from a Function URL.
     TriageYes,
-    /// An experiment, not a target: `incoming` with a high-priority alarm and `SSL_CERT_DIR`
-    /// pointing at an empty directory, so the TLS root certificates come from the bundle file only.
-    IncomingWithoutCertDir,
+    /// The floor: a bare Rust Lambda (`lambda_runtime` and an echo handler, `src/bin/bare_lambda.rs`)
+    /// given the same high-priority SNS event.
+    BareLambda,
     /// `incoming` with a high-priority alarm, but the executable cargo-lambda put in the zip
     /// (linked differently from `target/release`).
     IncomingBootstrap,
@@ -39,8 +40,8 @@ impl Scenario {
         Self::IncomingHighPriority,
         Self::IncomingSelfService,
         Self::TriageYes,
+        Self::BareLambda,
         Self::IncomingBootstrap,
-        Self::IncomingWithoutCertDir,
     ];
 
     /// Whether this is a target of issue 8 (the others are experiments that explain them).
@@ -54,21 +55,22 @@ impl Scenario {
             Self::IncomingHighPriority => "`incoming`, high-priority alarm",
             Self::IncomingSelfService => "`incoming`, self-service alarm",
             Self::TriageYes => "`triage`, signed Yes click (Function URL)",
-            Self::IncomingWithoutCertDir => "*experiment:* `incoming`, high-priority, `SSL_CERT_DIR` empty",
+            Self::BareLambda => "*floor:* a bare Rust Lambda (`lambda_runtime`, echo handler), the same event",
             Self::IncomingBootstrap => "*experiment:* `incoming`, high-priority, the zip's `bootstrap`",
         }
     }
 
     fn binary(self) -> &'static str {
         match self {
-            Self::IncomingHighPriority
-            | Self::IncomingSelfService
-            | Self::IncomingWithoutCertDir
-            | Self::IncomingBootstrap => "incoming",
+            Self::IncomingHighPriority | Self::IncomingSelfService | Self::IncomingBootstrap => "incoming",
             Self::TriageYes => "triage",
+            Self::BareLambda => BARE_LAMBDA,
         }
     }
 }
+
+/// The floor's executable, a `[[bin]]` of this crate.
+pub const BARE_LAMBDA: &str = "bare-lambda";
 
 /// One cold start.
 #[derive(Debug, Clone, Copy)]
@@ -107,18 +109,25 @@ pub struct Cold {
     pub warmup: usize,
 }
 
+impl Cold {
+    /// The bare Lambda's row, when it was measured.
+    pub fn floor(&self) -> Option<&ColdResult> {
+        self.results.iter().find(|r| r.scenario == Scenario::BareLambda)
+    }
+
+    /// `row`'s median cold start as a multiple of the floor's.
+    pub fn ratio(&self, row: &ColdResult) -> Option<f64> {
+        self.floor().map(|floor| row.total.median / floor.total.median)
+    }
+}
+
 /// Runs `runs` cold starts of every scenario, interleaved so that background load affects them
 /// alike, after `warmup` discarded ones.
 pub async fn measure(root: &Path, fakes_runtime: &Handle, runs: usize, warmup: usize) -> Cold {
     let fakes = stack::start_fakes(fakes_runtime).await;
-    // The experiment needs a bundle file to fall back on.
     let scenarios: Vec<Scenario> = Scenario::ALL
         .into_iter()
-        .filter(|s| match s {
-            Scenario::IncomingWithoutCertDir => cert_bundle().is_some(),
-            Scenario::IncomingBootstrap => lambda_binary(root, "incoming").exists(),
-            _ => true,
-        })
+        .filter(|s| *s != Scenario::IncomingBootstrap || lambda_binary(root, "incoming").exists())
         .collect();
     let mut samples: Vec<Vec<Run>> = vec![Vec::new(); scenarios.len()];
     for round in 0..warmup + runs {
@@ -164,13 +173,20 @@ async fn once(
 ) -> Run {
     let lambda = stack::start_lambda(fakes_runtime).await;
     let (event, expected) = match scenario {
-        Scenario::IncomingHighPriority | Scenario::IncomingWithoutCertDir | Scenario::IncomingBootstrap => (
+        Scenario::IncomingHighPriority | Scenario::IncomingBootstrap => (
             stack::sns_event(
                 &format!("cold-hp-{scenario:?}-{round}"),
                 &Kind::HighPriority.message(&format!("cold-{scenario:?}"), round),
             ),
             json!({ "handled": 1 }),
         ),
+        Scenario::BareLambda => {
+            let event = stack::sns_event(
+                &format!("cold-bare-{round}"),
+                &Kind::HighPriority.message(&format!("cold-{scenario:?}"), round),
+            );
+            (event.clone(), event)
+        }
         Scenario::IncomingSelfService => (
             stack::sns_event(&format!("cold-ss-{round}"), &Kind::SelfService.message("cold", round)),
             json!({ "handled": 1 }),
@@ -201,12 +217,6 @@ async fn once(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    if scenario == Scenario::IncomingWithoutCertDir {
-        // With either variable set, only the variables are read: name the bundle too.
-        let empty = std::env::temp_dir().join("dispatch-bench-no-certs");
-        std::fs::create_dir_all(&empty).expect("an empty directory in the temporary directory");
-        command.env("SSL_CERT_DIR", empty).envs(cert_bundle().map(|b| ("SSL_CERT_FILE", b)));
-    }
 
     let started = Instant::now();
     let mut child = command.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", scenario.binary()));
@@ -263,13 +273,6 @@ async fn once(
 /// The executable `cargo lambda build` zipped as `bootstrap` (built for the host target).
 pub fn lambda_binary(root: &Path, name: &str) -> PathBuf {
     root.join("target/x86_64-unknown-linux-gnu/release").join(name)
-}
-
-/// The system's bundle of root certificates (Debian's or Amazon Linux's).
-pub fn cert_bundle() -> Option<&'static str> {
-    ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
 }
 
 /// `VmHWM` (peak resident set size) of `pid`, in KiB.

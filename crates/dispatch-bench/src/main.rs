@@ -92,7 +92,8 @@ fn main() -> ExitCode {
 
     let mut build_notes = Vec::new();
     if !args.skip_build {
-        if let Err(e) = build(&root, &cargo, &["build", "--release", "--bin", "incoming", "--bin", "triage"]) {
+        let binaries = ["build", "--release", "--bin", "incoming", "--bin", "triage", "--bin", cold::BARE_LAMBDA];
+        if let Err(e) = build(&root, &cargo, &binaries) {
             eprintln!("{e}");
             return ExitCode::FAILURE;
         }
@@ -102,7 +103,7 @@ fn main() -> ExitCode {
             build_notes.push(e);
         }
     }
-    for function in ["incoming", "triage"] {
+    for function in ["incoming", "triage", cold::BARE_LAMBDA] {
         if !cold::binary(&root, function).exists() {
             eprintln!("{} is missing: run without --skip-build", cold::binary(&root, function).display());
             return ExitCode::FAILURE;

@@ -11,7 +11,7 @@ use dispatch_core::config::SlackVerification;
 use dispatch_core::deadline::Deadline;
 use dispatch_core::incoming::IssueAction;
 use dispatch_core::message::parse_event;
-use dispatch_core::routing::{Dedup, plan};
+use dispatch_core::routing::plan;
 use dispatch_core::triage::{event, payload, verify};
 use rustix::thread::CpuSet;
 use serde_json::{Value, json};
@@ -242,7 +242,7 @@ async fn lookup_row(stack: &Stack, size: u64, iterations: usize, warmup: usize) 
             .find_duplicate(
                 repo,
                 &title,
-                Dedup::OpenOnly,
+                dispatch_core::github::Counted::Open,
                 Some(dispatch_core::github::OwnIssue { marker: "<!-- dispatch:event=lookup ", maybe_closed: false }),
                 Deadline::after(BUDGET),
             )
