@@ -61,7 +61,11 @@ impl Resolved {
         self.values.get(setting.name).map(|v| v.expose_secret().to_owned())
     }
 
-    pub(super) fn required<T>(&self, setting: Setting, parse: impl FnOnce(&str) -> Result<T, String>) -> Result<T, ConfigError> {
+    pub(super) fn required<T>(
+        &self,
+        setting: Setting,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<T, ConfigError> {
         let value = self.text(setting).ok_or(ConfigError::Missing { name: setting.name, aliases: setting.aliases })?;
         parse(&value).map_err(|reason| ConfigError::Invalid { name: setting.name, reason })
     }
