@@ -1,224 +1,170 @@
-//! The GitHub client's dedup lookup against a mock API: a mock repository of any size, listing and
-//! search, the fallbacks and their limits, and an issue Dispatch itself created.
+//! The dedup lookup when GitHub's answer cannot be used as it is: a search part that timed out,
+//! was rate limited or has more results than GitHub returns (the listing goes on from its second
+//! page, up to its limit); GraphQL failing, rate limited, absent or answering only errors (the
+//! REST lookup runs as before and finds the issue); GitHub Enterprise's base path; and the fake
+//! GitHub refusing what GitHub refuses.
 
-use dispatch_core::github::{LIST_PAGE_LIMIT, OwnIssue};
-use dispatch_core::routing::Dedup;
+use std::time::Duration;
+
+use dispatch_core::deadline::Deadline;
+use dispatch_core::github::{Counted, GitHubError, LIST_PAGE_LIMIT};
+use dispatch_fakes::{FakeGitHub, Fault, GitHubRoute};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use super::helpers::{catch_all, client, deadline, issue_json, repo, requests};
+use super::dedup_search::{REPO, TITLE, client, first_attempt, flapping_alarm, look_up, paths, queries, seeded};
+use super::helpers::{self, catch_all, issue_json, repo, requests};
 
-/// A repository of `count` issues titled `alarm N`, every third closed, plus the extra issues given.
-/// Serves the issues listing (newest first, paged with Link headers) and the search API.
-struct FakeRepo {
-    base: String,
-    issues: Vec<Value>,
-    search_status: u16,
-}
+const LISTING: &str = "/repos/acme/alarms/issues";
 
-impl FakeRepo {
-    fn new(server: &MockServer, count: u64, extra: Vec<Value>) -> Self {
-        let base = server.uri();
-        let mut issues: Vec<Value> = (1..=count)
-            .map(|n| issue_json(&base, n, &format!("alarm {n}"), if n % 3 == 0 { "closed" } else { "open" }))
-            .collect();
-        issues.extend(extra);
-        issues.sort_by_key(|i| std::cmp::Reverse(i["number"].as_u64().unwrap()));
-        Self { base, issues, search_status: 200 }
-    }
-
-    fn failing_search(mut self, status: u16) -> Self {
-        self.search_status = status;
-        self
-    }
-
-    async fn mount(self, server: &MockServer) {
-        let shared = std::sync::Arc::new(self);
-        Mock::given(method("GET"))
-            .and(path("/repos/acme/alarms/issues"))
-            .respond_with(Listing(shared.clone()))
-            .mount(server)
-            .await;
-        Mock::given(method("GET")).and(path("/search/issues")).respond_with(Search(shared)).mount(server).await;
-    }
-
-    fn wanted(issue: &Value, state: &str) -> bool {
-        state == "all" || issue["state"] == state
-    }
-}
-
-struct Listing(std::sync::Arc<FakeRepo>);
-
-impl Respond for Listing {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let query: std::collections::HashMap<_, _> = request.url.query_pairs().into_owned().collect();
-        let page: usize = query.get("page").map_or(1, |p| p.parse().unwrap());
-        let per_page: usize = query.get("per_page").map_or(30, |p| p.parse().unwrap());
-        let state = query.get("state").map_or("open", String::as_str);
-        let matching: Vec<&Value> = self.0.issues.iter().filter(|i| FakeRepo::wanted(i, state)).collect();
-        let start = (page - 1) * per_page;
-        let items: Vec<&Value> = matching.iter().skip(start).take(per_page).copied().collect();
-        let mut response = ResponseTemplate::new(200).set_body_json(&items);
-        if start + per_page < matching.len() {
-            let next =
-                format!("{}/repos/acme/alarms/issues?state={state}&per_page={per_page}&page={}", self.0.base, page + 1);
-            response = response.insert_header("link", format!("<{next}>; rel=\"next\"").as_str());
-        }
-        response
-    }
-}
-
-struct Search(std::sync::Arc<FakeRepo>);
-
-impl Respond for Search {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        if self.0.search_status != 200 {
-            return ResponseTemplate::new(self.0.search_status)
-                .set_body_json(json!({ "message": "Validation Failed" }));
-        }
-        let q = request.url.query_pairs().find(|(k, _)| k == "q").unwrap().1.into_owned();
-        assert!(q.starts_with("repo:acme/alarms is:issue in:title \""), "{q}");
-        let words = q.split('"').nth(1).unwrap().to_owned();
-        let open_only = q.contains(" is:open");
-        let mut items: Vec<&Value> = self
-            .0
-            .issues
-            .iter()
-            .filter(|i| i["pull_request"].is_null())
-            .filter(|i| i["title"].as_str().unwrap().contains(&words))
-            .filter(|i| !open_only || i["state"] == "open")
-            .collect();
-        // "Best match" first, as GitHub sorts search results: the exact title ranks highest.
-        items.sort_by_key(|i| i["title"] != words.as_str());
-        items.truncate(100);
-        ResponseTemplate::new(200).set_body_json(json!({ "total_count": items.len(), "items": items }))
-    }
+/// The `page` parameter of each issues listing request (`None` for the first page).
+fn listed_pages(fake: &FakeGitHub) -> Vec<Option<String>> {
+    fake.requests().iter().filter(|r| r.path == LISTING).map(|r| r.query.get("page").cloned()).collect()
 }
 
 #[tokio::test]
-async fn a_duplicate_among_the_newest_issues_is_found_in_one_request() {
-    let server = MockServer::start().await;
-    FakeRepo::new(&server, 150, vec![]).mount(&server).await;
-    catch_all(&server).await;
-    let lookup = client(&server).find_duplicate(&repo(), "alarm 149", Dedup::OpenOnly, None, deadline()).await.unwrap();
-    assert_eq!(lookup.found.unwrap().number, 149);
-    assert_eq!(requests(&server).await.len(), 1);
+async fn incomplete_search_results_fall_back_to_the_listing_from_its_second_page() {
+    let fake = flapping_alarm(0).await;
+    fake.search_incomplete(true);
+    let lookup = look_up(&fake, TITLE, Counted::Open, first_attempt()).await;
+    assert_eq!(lookup.found.map(|i| i.number), Some(1), "found by listing");
+    assert_eq!(paths(&fake), ["/graphql", LISTING], "the query's newest 100 were the first page");
+    assert_eq!(listed_pages(&fake), [Some("2".to_owned())]);
 }
 
 #[tokio::test]
-async fn an_older_duplicate_is_found_through_search() {
-    let server = MockServer::start().await;
-    FakeRepo::new(&server, 5_000, vec![]).mount(&server).await;
-    catch_all(&server).await;
-    let lookup = client(&server).find_duplicate(&repo(), "alarm 7", Dedup::OpenOnly, None, deadline()).await.unwrap();
-    assert_eq!(lookup.found.unwrap().number, 7);
-    assert!(lookup.complete);
-    let paths: Vec<String> = requests(&server).await.iter().map(|r| r.url.path().to_owned()).collect();
-    assert_eq!(paths, ["/repos/acme/alarms/issues", "/search/issues"]);
+async fn a_rate_limited_search_is_not_waited_out_but_replaced_by_the_listing() {
+    let fake = flapping_alarm(0).await;
+    fake.fail(GitHubRoute::Search, Fault::github_secondary_limit(5), 10);
+    let deadline = Deadline::after(Duration::from_secs(30));
+    let lookup = client(&fake).find_duplicate(&repo(), TITLE, Counted::Open, first_attempt(), deadline).await.unwrap();
+    assert_eq!(lookup.found.map(|i| i.number), Some(1));
+    assert_eq!(paths(&fake), ["/graphql", LISTING], "asked once, not again, and not through REST search");
+    assert!(deadline.remaining() > Duration::from_secs(25), "the invocation's time was not spent waiting");
 }
 
 #[tokio::test]
-async fn search_candidates_must_match_the_title_exactly() {
-    let server = MockServer::start().await;
-    FakeRepo::new(&server, 500, vec![]).mount(&server).await;
-    catch_all(&server).await;
-    // "alarm 1" is contained in alarm 10..19, 100..199: none of them is the duplicate of "alarm 1" except #1.
-    let lookup = client(&server).find_duplicate(&repo(), "alarm 1", Dedup::OpenOnly, None, deadline()).await.unwrap();
-    assert_eq!(lookup.found.unwrap().number, 1);
-    let none = client(&server).find_duplicate(&repo(), "alarm", Dedup::OpenOnly, None, deadline()).await.unwrap();
-    assert_eq!(none.found, None);
-}
-
-#[tokio::test]
-async fn the_lookup_makes_the_same_number_of_requests_for_0_1000_and_10000_issues() {
-    let mut counts = Vec::new();
-    for size in [0, 1_000, 10_000] {
-        let server = MockServer::start().await;
-        FakeRepo::new(&server, size, vec![]).mount(&server).await;
-        catch_all(&server).await;
-        let lookup = client(&server)
-            .find_duplicate(&repo(), "no such alarm", Dedup::OpenAndClosed, None, deadline())
-            .await
-            .unwrap();
-        assert_eq!(lookup.found, None);
-        counts.push(requests(&server).await.len());
-    }
-    assert_eq!(counts, [1, 2, 2], "requests per lookup for 0, 1,000 and 10,000 issues");
-}
-
-#[tokio::test]
-async fn retrigger_true_ignores_closed_issues_and_false_counts_them() {
-    let server = MockServer::start().await;
-    FakeRepo::new(&server, 3_000, vec![]).mount(&server).await;
-    catch_all(&server).await;
-    let github = client(&server);
-    // #2997 is closed (a multiple of 3) and among the newest; #30 is closed and old.
-    for title in ["alarm 2997", "alarm 30"] {
-        let open_only = github.find_duplicate(&repo(), title, Dedup::OpenOnly, None, deadline()).await.unwrap();
-        assert_eq!(open_only.found, None, "{title}");
-        let all = github.find_duplicate(&repo(), title, Dedup::OpenAndClosed, None, deadline()).await.unwrap();
-        assert_eq!(all.found.map(|i| i.state), Some("closed".to_owned()), "{title}");
-    }
-}
-
-#[tokio::test]
-async fn pull_requests_with_the_same_title_are_not_duplicates() {
-    let server = MockServer::start().await;
-    let mut pr = issue_json(&server.uri(), 9_001, "Dependency bump", "open");
-    pr["pull_request"] = json!({ "url": "https://example.invalid/pr" });
-    FakeRepo::new(&server, 10, vec![pr]).mount(&server).await;
-    catch_all(&server).await;
-    let lookup =
-        client(&server).find_duplicate(&repo(), "Dependency bump", Dedup::OpenOnly, None, deadline()).await.unwrap();
-    assert_eq!(lookup.found, None);
-}
-
-#[tokio::test]
-async fn when_search_fails_the_listing_is_paged_through_link_headers() {
-    let server = MockServer::start().await;
-    FakeRepo::new(&server, 1_000, vec![]).failing_search(422).mount(&server).await;
-    catch_all(&server).await;
-    let lookup =
-        client(&server).find_duplicate(&repo(), "alarm 650", Dedup::OpenAndClosed, None, deadline()).await.unwrap();
-    assert_eq!(lookup.found.unwrap().number, 650);
-    let pages: Vec<Option<String>> = requests(&server)
-        .await
-        .iter()
-        .filter(|r| r.url.path() == "/repos/acme/alarms/issues")
-        .map(|r| r.url.query_pairs().find(|(k, _)| k == "page").map(|(_, v)| v.into_owned()))
-        .collect();
-    // Newest first: #1000..#901 on page 1, … #700..#601 on page 4.
-    assert_eq!(pages, [None, Some("2".into()), Some("3".into()), Some("4".into())]);
-}
-
-#[tokio::test]
-async fn a_rate_limited_search_falls_back_to_listing() {
-    let server = MockServer::start().await;
-    FakeRepo::new(&server, 300, vec![]).failing_search(503).mount(&server).await;
-    catch_all(&server).await;
-    let lookup = client(&server).find_duplicate(&repo(), "alarm 101", Dedup::OpenOnly, None, deadline()).await.unwrap();
-    assert_eq!(lookup.found.unwrap().number, 101);
+async fn when_search_fails_the_listing_is_paged_until_the_duplicate() {
+    let fake = seeded(1_000).await;
+    fake.fail(GitHubRoute::Search, Fault::Status(422), 1);
+    let lookup = look_up(&fake, "existing alarm 650", Counted::OpenAndClosed, None).await;
+    assert_eq!(lookup.found.map(|i| i.number), Some(650));
+    // Newest first: #1000..#901 in the query's answer, then pages 2 to 4 (#700..#601).
+    assert_eq!(listed_pages(&fake), ["2", "3", "4"].map(|p| Some(p.to_owned())));
 }
 
 #[tokio::test]
 async fn the_fallback_listing_stops_at_its_page_limit_and_says_so() {
-    let server = MockServer::start().await;
-    FakeRepo::new(&server, 10_000, vec![]).failing_search(422).mount(&server).await;
-    catch_all(&server).await;
-    let lookup =
-        client(&server).find_duplicate(&repo(), "alarm 1", Dedup::OpenAndClosed, None, deadline()).await.unwrap();
+    let fake = seeded(10_000).await;
+    fake.fail(GitHubRoute::Search, Fault::Status(500), 1);
+    let lookup = look_up(&fake, "existing alarm 1", Counted::OpenAndClosed, None).await;
     assert_eq!(lookup.found, None);
     assert!(!lookup.complete);
-    let listing = requests(&server).await.iter().filter(|r| r.url.path() == "/repos/acme/alarms/issues").count();
-    assert_eq!(listing, LIST_PAGE_LIMIT);
+    assert_eq!(queries(&fake).len() + listed_pages(&fake).len(), LIST_PAGE_LIMIT, "pages of 100 read in all");
+}
+
+#[tokio::test]
+async fn a_search_with_more_results_than_github_returns_is_replaced_by_the_listing() {
+    // "existing alarm" is in all 1,500 titles: GitHub's search returns 1,000 at most.
+    let fake = seeded(1_500).await;
+    let lookup = look_up(&fake, "existing alarm", Counted::OpenAndClosed, None).await;
+    assert_eq!((lookup.found, lookup.complete), (None, false));
+    assert_eq!(queries(&fake).len(), 1, "no page of a search that cannot be trusted is read");
+    assert_eq!(listed_pages(&fake).len(), LIST_PAGE_LIMIT - 1);
+}
+
+#[tokio::test]
+async fn graphql_server_errors_are_retried_then_the_rest_api_finds_the_issue() {
+    let fake = flapping_alarm(0).await;
+    fake.fail(GitHubRoute::GraphQl, Fault::Status(502), 3);
+    let lookup = look_up(&fake, TITLE, Counted::Open, first_attempt()).await;
+    assert_eq!(lookup.found.map(|i| i.number), Some(1));
+    assert_eq!(paths(&fake), ["/graphql", "/graphql", "/graphql", LISTING, "/search/issues"]);
+}
+
+#[tokio::test]
+async fn a_rate_limited_graphql_request_is_not_waited_out() {
+    let fake = flapping_alarm(0).await;
+    fake.fail(GitHubRoute::GraphQl, Fault::github_secondary_limit(60), 1);
+    let deadline = Deadline::after(Duration::from_secs(30));
+    let lookup = client(&fake).find_duplicate(&repo(), TITLE, Counted::Open, first_attempt(), deadline).await.unwrap();
+    assert_eq!(lookup.found.map(|i| i.number), Some(1));
+    assert_eq!(paths(&fake), ["/graphql", LISTING, "/search/issues"]);
+    assert!(deadline.remaining() > Duration::from_secs(25));
+}
+
+#[tokio::test]
+async fn without_a_graphql_endpoint_the_rest_api_looks_up_as_before() {
+    let fake = flapping_alarm(0).await;
+    fake.fail(GitHubRoute::GraphQl, Fault::Status(404), 1);
+    fake.search_incomplete(true);
+    let lookup = look_up(&fake, TITLE, Counted::Open, first_attempt()).await;
+    assert_eq!(lookup.found.map(|i| i.number), Some(1));
+    assert_eq!(paths(&fake), ["/graphql", LISTING, "/search/issues", LISTING]);
+    assert_eq!(listed_pages(&fake), [None, Some("2".to_owned())]);
+}
+
+#[tokio::test]
+async fn a_missing_repository_is_not_found_as_before() {
+    let fake = seeded(5).await;
+    fake.missing_repo(REPO);
+    let error = client(&fake)
+        .find_duplicate(&repo(), TITLE, Counted::Open, first_attempt(), Deadline::after(Duration::from_secs(10)))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, GitHubError::NotFound(_)), "{error:?}");
+    assert_eq!(paths(&fake), ["/graphql", LISTING], "GraphQL's NOT_FOUND, then REST's 404");
+}
+
+#[tokio::test]
+async fn a_graphql_answer_of_errors_alone_falls_back_to_the_rest_api() {
+    let server = MockServer::start().await;
+    let errors = json!({ "data": null, "errors": [{ "type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1." }] });
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(errors))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let issues = json!([issue_json(&server.uri(), 3, TITLE, "open")]);
+    Mock::given(method("GET"))
+        .and(path(LISTING))
+        .respond_with(ResponseTemplate::new(200).set_body_json(issues))
+        .expect(1)
+        .mount(&server)
+        .await;
+    catch_all(&server).await;
+    let lookup =
+        helpers::client(&server).find_duplicate(&repo(), TITLE, Counted::Open, None, helpers::deadline()).await;
+    assert_eq!(lookup.unwrap().found.map(|i| i.number), Some(3));
+}
+
+#[tokio::test]
+async fn a_github_enterprise_base_path_looks_up_through_rest_without_asking_graphql() {
+    // GitHub Enterprise Server serves GraphQL at /api/graphql, outside the REST base /api/v3.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/repos/acme/alarms/issues"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([issue_json(&server.uri(), 2, TITLE, "open")])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    catch_all(&server).await;
+    let base = url::Url::parse(&format!("{}/api/v3", server.uri())).unwrap();
+    let auth = dispatch_core::github::GitHubAuth::Token(secrecy::SecretString::from(helpers::TOKEN.to_owned()));
+    let github = dispatch_core::github::GitHub::new(&base, &auth, helpers::policy()).unwrap();
+    let lookup = github.find_duplicate(&repo(), TITLE, Counted::Open, None, helpers::deadline()).await.unwrap();
+    assert_eq!(lookup.found.map(|i| i.number), Some(2));
+    assert_eq!(requests(&server).await.len(), 1);
 }
 
 #[tokio::test]
 async fn a_next_link_to_another_host_is_not_followed_with_the_token() {
     let server = MockServer::start().await;
+    Mock::given(method("POST")).and(path("/graphql")).respond_with(ResponseTemplate::new(404)).mount(&server).await;
     Mock::given(method("GET"))
-        .and(path("/repos/acme/alarms/issues"))
+        .and(path(LISTING))
         .respond_with(
             ResponseTemplate::new(200)
                 .set_body_json(json!([]))
@@ -228,46 +174,57 @@ async fn a_next_link_to_another_host_is_not_followed_with_the_token() {
         .mount(&server)
         .await;
     catch_all(&server).await;
-    let lookup = client(&server).find_duplicate(&repo(), "x", Dedup::OpenOnly, None, deadline()).await.unwrap();
-    assert_eq!(lookup.found, None);
-    assert_eq!(requests(&server).await.len(), 1);
+    let lookup = helpers::client(&server).find_duplicate(&repo(), "x", Counted::Open, None, helpers::deadline()).await;
+    assert_eq!(lookup.unwrap().found, None);
+    assert_eq!(requests(&server).await.len(), 2, "the query, then one listing page");
+}
+
+/// What the fake GitHub answers to `document` at `POST /graphql`.
+async fn ask(fake: &FakeGitHub, document: &str, variables: Value) -> Value {
+    let response = reqwest::Client::new()
+        .post(format!("{}/graphql", fake.url()))
+        .bearer_auth("ghp-x")
+        .json(&json!({ "query": document, "variables": variables }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "GraphQL answers errors with HTTP 200");
+    response.json().await.unwrap()
 }
 
 #[tokio::test]
-async fn an_issue_carrying_our_marker_is_ours_even_when_closed_or_old() {
-    let server = MockServer::start().await;
-    let mut ours = issue_json(&server.uri(), 40, "alarm 40", "closed");
-    ours["body"] = json!("body\n\n<!-- dispatch:event=e-1 request=r1 -->");
-    let mut other = issue_json(&server.uri(), 2_500, "alarm 40", "open");
-    other["body"] = json!("someone else's");
-    let mut issues = FakeRepo::new(&server, 3_000, vec![other]);
-    let old = issues.issues.iter_mut().find(|i| i["number"] == 40).unwrap();
-    *old = ours;
-    issues.mount(&server).await;
-    catch_all(&server).await;
-    let github = client(&server);
-    let lookup = github
-        .find_duplicate(
-            &repo(),
-            "alarm 40",
-            Dedup::OpenOnly,
-            Some(OwnIssue { marker: "<!-- dispatch:event=e-1 ", maybe_closed: true }),
-            deadline(),
-        )
-        .await
-        .unwrap();
-    assert!(lookup.ours);
-    assert_eq!(lookup.found.unwrap().number, 40);
-    let other_event = github
-        .find_duplicate(
-            &repo(),
-            "alarm 40",
-            Dedup::OpenOnly,
-            Some(OwnIssue { marker: "<!-- dispatch:event=e-2 ", maybe_closed: true }),
-            deadline(),
-        )
-        .await
-        .unwrap();
-    assert!(!other_event.ours);
-    assert_eq!(other_event.found.unwrap().number, 2_500);
+async fn the_fake_github_refuses_what_github_refuses() {
+    let fake = seeded(3).await;
+    let refusals = [
+        ("{ repository(owner: \"acme\", name: \"alarms\") { issues { nodes { title } } } }", "`first` or `last`"),
+        (
+            "{ repository(owner: \"acme\", name: \"alarms\") { issues(first: 101) { nodes { title } } } }",
+            "limit of 100",
+        ),
+        (
+            "{ repository(owner: \"acme\", name: \"alarms\") { nope } }",
+            "Field 'nope' doesn't exist on type 'Repository'",
+        ),
+        (
+            "{ repository(owner: \"acme\", name: \"alarms\") { issues(first: 1) { nodes { author } } } }",
+            "must have selections",
+        ),
+        ("{ search(type: ISSUE, query: \"x\", first: 5) { nodes { title } } }", "directly on unions"),
+        ("query Q($x: String!) { search(type: ISSUE, query: $x, first: 5) { issueCount } }", "$x of type String!"),
+        ("query { search(type: ISSUE, query: $y, first: 5) { issueCount } }", "$y is used"),
+        ("query { search(type: ISSUE, query: \"x\" first: 5 { issueCount } }", "Parse error"),
+        ("mutation { closeIssue }", "only queries"),
+    ];
+    for (document, expected) in refusals {
+        let answer = ask(&fake, document, json!({})).await;
+        assert!(answer.get("data").is_none(), "{document}: {answer}");
+        assert!(answer["errors"].to_string().contains(expected), "{document}: {answer}");
+    }
+    let document = "query($q: String!) { search(type: ISSUE, query: $q, first: 2) { issueCount nodes { ... on Issue { number state } } } }";
+    let answer =
+        ask(&fake, document, json!({ "q": "repo:acme/alarms is:issue in:title \"existing alarm\" is:open" })).await;
+    assert_eq!(
+        answer,
+        json!({ "data": { "search": { "issueCount": 2, "nodes": [{ "number": 2, "state": "OPEN" }, { "number": 1, "state": "OPEN" }] } } })
+    );
 }
