@@ -111,7 +111,7 @@ async fn no_secret_reaches_logs_debug_output_or_errors() {
     let new_issue = NewIssue { title: "t".into(), body: "b".into(), labels: vec![] };
     let create = github.create_issue(repo, &new_issue, deadline).await.unwrap_err();
     let lookup =
-        github.find_duplicate(repo, "t", dispatch_core::routing::Dedup::OpenOnly, None, deadline).await.unwrap_err();
+        github.find_duplicate(repo, "t", dispatch_core::github::Counted::Open, None, deadline).await.unwrap_err();
     let channel = SlackChannel::parse("U012ABCDEF").unwrap();
     let post = slack.post_message(&channel, &blocks::text_message("hello"), deadline).await.unwrap_err();
     let incident = NewIncident {

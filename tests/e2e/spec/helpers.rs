@@ -1,5 +1,7 @@
 use dispatch_core::ids::{GitHubMention, GitHubOwner, Repo, RepoName, ServiceId, SlackChannel};
-use dispatch_core::message::{InvalidMessage, Message, parse};
+use dispatch_core::message::{
+    Alarm, FanOut, IncidentContent, InvalidMessage, Message, MessageWarning, SelfService, parse,
+};
 use dispatch_core::routing::{Plan, RoutingDefaults, plan};
 use serde_json::Value;
 
@@ -45,3 +47,39 @@ pub fn plan_of(value: &Value) -> Plan {
 }
 
 pub use dispatch_fakes::support::{with, without};
+
+/// The reason of the one warning at `path`.
+pub fn warning(message: &Message, path: &str) -> String {
+    let at: Vec<&MessageWarning> = message.warnings.iter().filter(|w| w.path == path).collect();
+    match at.as_slice() {
+        [one] => one.reason.clone(),
+        _ => panic!("expected one warning at {path}, got {:#?}", message.warnings),
+    }
+}
+
+pub fn assert_warns(message: &Message, path: &str, reason_contains: &str) {
+    let reason = warning(message, path);
+    assert!(reason.contains(reason_contains), "{path}: {reason} does not contain {reason_contains:?}");
+}
+
+pub fn paths(message: &Message) -> Vec<&str> {
+    message.warnings.iter().map(|w| w.path.as_str()).collect()
+}
+
+pub fn self_service(message: &Message) -> &SelfService {
+    let Alarm::SelfService(alarm) = &message.alarm else { panic!("not self-service: {message:?}") };
+    alarm
+}
+
+pub fn fan_out(message: &Message) -> &FanOut {
+    let (Alarm::Broadcast(alarm) | Alarm::Nag(alarm)) = &message.alarm else { panic!("not a fan-out: {message:?}") };
+    alarm
+}
+
+pub fn incident(message: &Message) -> &IncidentContent {
+    match &message.alarm {
+        Alarm::HighPriority(incident) => incident,
+        Alarm::Unrouted(unrouted) => unrouted.incident.as_ref().expect("an incident"),
+        _ => panic!("does not page: {message:?}"),
+    }
+}

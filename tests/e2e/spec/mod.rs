@@ -1,6 +1,7 @@
 //! Message spec, validation, routing plan and schema: one test binary.
 
 mod arbitrary_input;
+mod defaults;
 mod email;
 mod helpers;
 mod invalid;
