@@ -29,11 +29,12 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(|event: LambdaEvent<SnsEvent>| handle(event, &incoming))).await
 }
 
-/// A failure reaches Lambda (and the failure queue) with `errorType` naming what happened.
+/// A failure reaches Lambda (and the failure queue) with `errorType` naming what happened; every
+/// log line of an alarm names the invocation (`lambda_request_id`).
 async fn handle(event: LambdaEvent<SnsEvent>, incoming: &Incoming) -> Result<Value, Diagnostic> {
     let deadline = Deadline::from_lambda(event.context.deadline, SystemTime::now(), MARGIN, FALLBACK);
     let reports = incoming
-        .handle_sns(&event.payload, deadline)
+        .handle_invocation(&event.payload, Some(&event.context.request_id), deadline)
         .await
         .map_err(|e| Diagnostic { error_type: e.kind().to_owned(), error_message: e.to_string() })?;
     Ok(json!({ "handled": reports.len() }))

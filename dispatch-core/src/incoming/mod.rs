@@ -96,13 +96,25 @@ impl Incoming {
 
     /// Handles an SNS event: every record, each on its own; fails if any failed.
     pub async fn handle_sns(&self, event: &SnsEvent, deadline: Deadline) -> Result<Vec<Report>, InvocationError> {
+        self.handle_invocation(event, None, deadline).await
+    }
+
+    /// Handles an SNS event as Lambda's invocation `lambda_request_id`, which each record's span
+    /// names: every record, each on its own; fails if any failed.
+    pub async fn handle_invocation(
+        &self,
+        event: &SnsEvent,
+        lambda_request_id: Option<&str>,
+        deadline: Deadline,
+    ) -> Result<Vec<Report>, InvocationError> {
         let mut reports = Vec::new();
         let mut failures = Vec::new();
         for record in &event.records {
             let published = record.sns.timestamp.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
             let envelope =
                 Envelope { event_id: &record.sns.message_id, published: Some(&published), body: &record.sns.message };
-            let result = self.handle(envelope, deadline).await;
+            let result =
+                self.handle_alarm(envelope, deadline).instrument(alarm_span(envelope, lambda_request_id)).await;
             crate::metrics::emit(&crate::metrics::alarm(&result, envelope.body, chrono::Utc::now()));
             match result {
                 Ok(report) => reports.push(report),
@@ -112,18 +124,9 @@ impl Incoming {
         if failures.is_empty() { Ok(reports) } else { Err(InvocationError { total: event.records.len(), failures }) }
     }
 
-    /// Handles one message, inside its `alarm` span: the SNS message id, then, once the message
-    /// is read, its `request_id`, `type`, and the `repo` of its issue or the `service` it pages.
+    /// Handles one message, inside its `alarm` span.
     pub async fn handle(&self, envelope: Envelope<'_>, deadline: Deadline) -> Result<Report, AlarmError> {
-        let span = tracing::info_span!(
-            "alarm",
-            sns_message_id = envelope.event_id,
-            request_id = Empty,
-            r#type = Empty,
-            repo = Empty,
-            service = Empty,
-        );
-        self.handle_alarm(envelope, deadline).instrument(span).await
+        self.handle_alarm(envelope, deadline).instrument(alarm_span(envelope, None)).await
     }
 
     async fn handle_alarm(&self, envelope: Envelope<'_>, deadline: Deadline) -> Result<Report, AlarmError> {
@@ -174,6 +177,21 @@ impl Incoming {
         };
         Ok(Report::of(envelope, plan, issue, slack, paged))
     }
+}
+
+/// The span an alarm is handled in: the Lambda invocation's id, when there is one, and the SNS
+/// message id; then, once the message is read, its `request_id`, `type`, and the `repo` of its
+/// issue or the `service` it pages.
+fn alarm_span(envelope: Envelope<'_>, lambda_request_id: Option<&str>) -> tracing::Span {
+    tracing::info_span!(
+        "alarm",
+        lambda_request_id,
+        sns_message_id = envelope.event_id,
+        request_id = Empty,
+        r#type = Empty,
+        repo = Empty,
+        service = Empty,
+    )
 }
 
 impl Report {

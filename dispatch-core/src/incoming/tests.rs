@@ -36,19 +36,21 @@ async fn unreachable_services() -> Incoming {
     Incoming::from_config(&config, policy).unwrap()
 }
 
-/// The log lines written, in the binaries' format, while each message is handled.
-async fn logged(incoming: &Incoming, messages: &[(&str, &str)]) -> (Vec<Value>, Vec<Result<(), AlarmError>>) {
+/// The log lines the binaries' subscriber writes on this thread while `f` runs.
+async fn logged<T>(f: impl Future<Output = T>) -> (Vec<Value>, T) {
     let written = Arc::new(Mutex::new(Vec::<u8>::new()));
     let sink = written.clone();
     let subscriber = crate::telemetry::subscriber(Some("info"), move || Sink(sink.clone()));
-    let _default = tracing::subscriber::set_default(subscriber);
-    let mut results = Vec::new();
-    for (event_id, body) in messages {
-        let envelope = Envelope { event_id, published: None, body };
-        results.push(incoming.handle(envelope, Deadline::after(Duration::from_secs(5))).await.map(|_| ()));
-    }
+    let output = {
+        let _default = tracing::subscriber::set_default(subscriber);
+        f.await
+    };
     let text = String::from_utf8(written.lock().unwrap().clone()).unwrap();
-    (text.lines().map(|l| serde_json::from_str(l).unwrap()).collect(), results)
+    (text.lines().map(|l| serde_json::from_str(l).unwrap()).collect(), output)
+}
+
+fn deadline() -> Deadline {
+    Deadline::after(Duration::from_secs(5))
 }
 
 struct Sink(Arc<Mutex<Vec<u8>>>);
@@ -69,13 +71,38 @@ fn line<'a>(lines: &'a [Value], message: &str) -> &'a Value {
     &found.unwrap_or_else(|| panic!("no line {message:?} in {lines:?}"))["fields"]
 }
 
+/// An SNS event of one record, `message`, as Lambda hands it over.
+fn sns_event(message_id: &str, message: &str) -> aws_lambda_events::sns::SnsEvent {
+    serde_json::from_value(serde_json::json!({ "Records": [{
+        "EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": "arn:aws:sns:us-east-1:1:d:s",
+        "Sns": { "Type": "Notification", "MessageId": message_id, "TopicArn": "arn:aws:sns:us-east-1:1:d",
+            "Message": message, "Timestamp": "2026-11-27T14:02:11.120Z", "SignatureVersion": "1",
+            "Signature": "x", "SigningCertUrl": "https://x", "UnsubscribeUrl": "https://x", "MessageAttributes": {} }
+    }]}))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn an_invocation_names_itself_in_the_span_of_each_of_its_alarms() {
+    let incoming = unreachable_services().await;
+    let event = sns_event("e-sns", HIGH_PRIORITY);
+    let (lines, failed) = logged(incoming.handle_invocation(&event, Some("lambda-1"), deadline())).await;
+    assert_eq!(failed.unwrap_err().failures.len(), 1);
+    let received = line(&lines, "alarm received");
+    assert_eq!((&received["lambda_request_id"], &received["sns_message_id"]), (&"lambda-1".into(), &"e-sns".into()));
+}
+
 #[tokio::test]
 async fn every_line_of_an_alarm_carries_the_ids_of_its_span() {
     let incoming = unreachable_services().await;
-    let (lines, results) = logged(
-        &incoming,
-        &[("e-bad", r#"{"type":"broadcast","body":{}}"#), ("e-hp", HIGH_PRIORITY), ("e-lp", LOW_PRIORITY)],
-    )
+    let messages = [("e-bad", r#"{"type":"broadcast","body":{}}"#), ("e-hp", HIGH_PRIORITY), ("e-lp", LOW_PRIORITY)];
+    let (lines, results) = logged(async {
+        let mut results = Vec::new();
+        for (event_id, body) in messages {
+            results.push(incoming.handle(Envelope { event_id, published: None, body }, deadline()).await.map(|_| ()));
+        }
+        results
+    })
     .await;
     assert!(matches!(results[0], Err(AlarmError::Invalid(_))), "{:?}", results[0]);
     assert!(matches!(results[1], Err(AlarmError::PagerDuty(_))), "{:?}", results[1]);
