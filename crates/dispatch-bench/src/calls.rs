@@ -102,6 +102,7 @@ async fn alarm(stack: &Stack, event_id: &str, message: &serde_json::Value, expec
 fn github_route(request: &Recorded) -> &'static str {
     let segments: Vec<&str> = request.path.split('/').filter(|s| !s.is_empty()).collect();
     match (request.method.as_str(), segments.as_slice()) {
+        ("POST", ["graphql"]) => "lookup query",
         ("GET", ["repos", _, _, "issues"]) => "list issues",
         ("GET", ["search", "issues"]) => "search",
         ("POST", ["repos", _, _, "issues"]) => "create issue",
