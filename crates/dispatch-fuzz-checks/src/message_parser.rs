@@ -10,11 +10,11 @@
 
 use std::sync::OnceLock;
 
+use dispatch_core::compose::{self, SECTION_MAX};
 use dispatch_core::ids::{GitHubMention, GitHubOwner, Repo, RepoName, RequestId, ServiceId, SlackChannel};
 use dispatch_core::message::{self, Alarm, BUTTON_TEXT_MAX, Message};
 use dispatch_core::routing::{self, Plan, RoutingDefaults, SlackContent};
 use dispatch_core::slack::SlackMessage;
-use dispatch_core::slack::blocks::{self, SECTION_MAX};
 use dispatch_core::state::button::{Callback, VALUE_MAX};
 
 /// The SNS `MessageId` of every delivery.
@@ -123,15 +123,15 @@ fn render(message: &Message, content: &SlackContent) -> SlackMessage {
                 Callback { yes_response: None, no_response: None, ..callback.clone() },
                 "button value names another alarm"
             );
-            blocks::self_service_prompt(prompt, ISSUE_URL, 42, &value)
+            compose::self_service_prompt(prompt, ISSUE_URL, 42, &value)
         }
         SlackContent::PromptWithoutButtons(prompt) | SlackContent::PromptByEmail(prompt) => {
-            blocks::prompt_without_buttons(prompt, ISSUE_URL, 42)
+            compose::prompt_without_buttons(prompt, ISSUE_URL, 42)
         }
-        SlackContent::Text(text) => blocks::text_message(text),
-        SlackContent::MissingSlackId { user } => blocks::missing_slack_id_notice(&message.request_id, user.as_deref()),
+        SlackContent::Text(text) => compose::text_message(text),
+        SlackContent::MissingSlackId { user } => compose::missing_slack_id_notice(&message.request_id, user.as_deref()),
         SlackContent::EmailNotFound { email } => {
-            blocks::email_not_found_notice(&message.request_id, email.as_str(), "no Slack user has this address")
+            compose::email_not_found_notice(&message.request_id, email.as_str(), "no Slack user has this address")
         }
     }
 }

@@ -23,7 +23,7 @@ use std::sync::OnceLock;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use dispatch_core::slack::blocks::{NO_ACTION, YES_ACTION};
+use dispatch_core::compose::{NO_ACTION, YES_ACTION};
 use dispatch_core::state::button::Callback;
 use dispatch_core::triage::event::{self, HttpRequest, Shape};
 use dispatch_core::triage::payload::{self, AlarmRef, Answer, Click};
