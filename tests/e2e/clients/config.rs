@@ -5,33 +5,23 @@ use dispatch_core::github::GitHubAuth;
 use secrecy::ExposeSecret;
 
 use super::helpers::{fake_kms, kms_client, secure};
+use crate::support::settings::Settings;
 
-pub fn incoming_vars() -> Vec<(&'static str, String)> {
-    [
-        ("GitHubOwner", "acme"),
-        ("GitHubRepo", "dispatch-alarms"),
-        ("GitHubToken", "ghp-config-token"),
-        ("GitHubDefaultUser", "acme/security"),
-        ("SlackBotToken", "xoxb-config-token"),
-        ("SlackDefaultChannel", "#security-alerts"),
-        ("PagerDutyApiKey", "pd-config-key"),
-        ("PagerDutyFromAddress", "oncall@example.com"),
-        ("PagerDutyServiceId", "PDEFAULT"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k, v.to_owned()))
-    .collect()
+/// Every setting incoming requires, with this suite's tokens.
+pub fn settings() -> Settings {
+    Settings::required()
+        .set("GitHubToken", "ghp-config-token")
+        .set("SlackBotToken", "xoxb-config-token")
+        .set("PagerDutyApiKey", "pd-config-key")
 }
 
+/// [`settings`] with `changes` made (`None` removes a setting).
 fn env_with(changes: &[(&'static str, Option<&str>)]) -> Env {
-    let mut vars = incoming_vars();
-    for (name, value) in changes {
-        vars.retain(|(k, _)| k != name);
-        if let Some(value) = value {
-            vars.push((name, (*value).to_owned()));
-        }
-    }
-    Env::new(vars)
+    let changed = changes.iter().fold(settings(), |settings, (name, value)| match value {
+        Some(value) => settings.set(name, *value),
+        None => settings.unset(name),
+    });
+    changed.env()
 }
 
 #[tokio::test]
@@ -81,7 +71,7 @@ async fn base_urls_can_be_overridden() {
 
 #[tokio::test]
 async fn every_missing_required_setting_is_named() {
-    for (name, _) in incoming_vars() {
+    for (name, _) in settings().vars() {
         let error = IncomingConfig::load(&env_with(&[(name, None)]), None).await.unwrap_err();
         assert!(matches!(error, ConfigError::Missing { name: missing, .. } if missing == name), "{name}: {error:?}");
         assert!(error.to_string().starts_with(&format!("missing required setting {name}")), "{error}");

@@ -42,17 +42,7 @@ pub async fn fake_kms() -> dispatch_fakes::FakeKms {
     dispatch_fakes::FakeKms::start().await.unwrap()
 }
 
-/// The real aws-sdk-kms client pointed at the fake, with static test credentials.
-pub fn kms_client(server: &dispatch_fakes::FakeKms) -> dispatch_core::kms::Kms {
-    use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
-    let config = aws_sdk_kms::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("AKIDTEST", "test-secret-access-key", None, None, "test"))
-        .endpoint_url(server.url())
-        .build();
-    dispatch_core::kms::Kms::new(aws_sdk_kms::Client::from_conf(config))
-}
+pub use crate::support::kms_client;
 
 /// The token the GitHub client under test sends.
 pub const TOKEN: &str = "ghp-test-token-0123456789";

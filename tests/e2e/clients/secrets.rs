@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use dispatch_core::config::{Env, IncomingConfig, TriageConfig};
+use dispatch_core::config::{IncomingConfig, TriageConfig};
 use dispatch_core::deadline::Deadline;
 use dispatch_core::github::{GitHub, NewIssue};
 use dispatch_core::ids::SlackChannel;
@@ -13,7 +13,7 @@ use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use super::config::incoming_vars;
+use super::config::settings;
 use super::helpers::{fake_kms, kms_client, policy, secure, url};
 
 const SECRETS: [&str; 6] = [
@@ -70,24 +70,19 @@ async fn no_secret_reaches_logs_debug_output_or_errors() {
 
     let kms_server = fake_kms().await;
     let kms = kms_client(&kms_server);
-    let mut vars = incoming_vars();
-    let replace = |vars: &mut Vec<(&'static str, String)>, name: &'static str, value: String| {
-        vars.retain(|(k, _)| *k != name);
-        vars.push((name, value));
-    };
-    replace(&mut vars, "GitHubToken", SECRETS[0].to_owned());
-    replace(&mut vars, "SlackBotToken", secure(SECRETS[1]));
-    replace(&mut vars, "PagerDutyApiKey", SECRETS[2].to_owned());
-    replace(&mut vars, "SlackSigningSecret", SECRETS[3].to_owned());
-    replace(&mut vars, "PagerDutyRoutingKey", secure(SECRETS[5]));
-    for name in ["GitHubApiUrl", "SlackApiUrl", "PagerDutyApiUrl", "PagerDutyEventsUrl"] {
-        replace(&mut vars, name, server.uri());
-    }
-    let env = Env::new(vars.clone());
+    let settings = ["GitHubApiUrl", "SlackApiUrl", "PagerDutyApiUrl", "PagerDutyEventsUrl"]
+        .into_iter()
+        .fold(settings(), |settings, name| settings.set(name, server.uri()))
+        .set("GitHubToken", SECRETS[0])
+        .set("SlackBotToken", secure(SECRETS[1]))
+        .set("PagerDutyApiKey", SECRETS[2])
+        .set("SlackSigningSecret", SECRETS[3])
+        .set("PagerDutyRoutingKey", secure(SECRETS[5]));
+    let env = settings.env();
     let incoming = IncomingConfig::load(&env, Some(&kms)).await.unwrap();
     let triage = TriageConfig::load(&env, Some(&kms)).await.unwrap();
-    replace(&mut vars, "GitHubToken", secure(SECRETS[4]));
-    let decrypted = IncomingConfig::load(&Env::new(vars), Some(&kms)).await.unwrap();
+    let decrypted =
+        IncomingConfig::load(&settings.set("GitHubToken", secure(SECRETS[4])).env(), Some(&kms)).await.unwrap();
 
     let mut outputs =
         vec![format!("{incoming:?}"), format!("{triage:?}"), format!("{decrypted:?}"), format!("{env:?}")];

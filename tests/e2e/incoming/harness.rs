@@ -2,25 +2,20 @@
 
 use std::time::Duration;
 
-use aws_lambda_events::sns::SnsEvent;
-use dispatch_core::config::{Env, IncomingConfig};
 use dispatch_core::deadline::{Deadline, RetryPolicy};
 use dispatch_core::incoming::{AlarmError, Delivery, Incoming, InvocationError, Report};
 use dispatch_core::slack::callback::Callback;
 use dispatch_fakes::{Fakes, Posted};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-pub const REPO: &str = "acme/dispatch-alarms";
-pub const DEFAULT_CHANNEL: &str = "#security-alerts";
+pub use crate::support::examples::*;
+use crate::support::settings::Settings;
+pub use crate::support::settings::{DEFAULT_CHANNEL, REPO};
+pub use crate::support::sns::sns_event;
+pub use dispatch_fakes::support::{with, without};
+
 /// The Slack id of `carol@example.com`, the user `examples/broadcast.json` knows by email only.
 pub const CAROL: &str = "U056MNOPQR";
-
-pub const SELF_SERVICE: &str = include_str!("../../../examples/self-service.json");
-pub const BROADCAST: &str = include_str!("../../../examples/broadcast.json");
-pub const NAG: &str = include_str!("../../../examples/nag.json");
-pub const LOW_PRIORITY: &str = include_str!("../../../examples/low-priority.json");
-pub const HIGH_PRIORITY: &str = include_str!("../../../examples/high-priority.json");
-pub const FALLBACK: &str = include_str!("../../../examples/fallback.json");
 
 pub struct Harness {
     pub fakes: Fakes,
@@ -43,29 +38,10 @@ pub async fn harness() -> Harness {
 pub async fn harness_with(extra: &[(&'static str, &str)]) -> Harness {
     let fakes = Fakes::start().await.unwrap();
     fakes.slack.add_user("carol@example.com", CAROL);
-    let mut vars: Vec<(&str, String)> = vec![
-        ("GitHubOwner", "acme".into()),
-        ("GitHubRepo", "dispatch-alarms".into()),
-        ("GitHubToken", "ghp-test".into()),
-        ("GitHubDefaultUser", "acme/security".into()),
-        ("SlackBotToken", "xoxb-test".into()),
-        ("SlackDefaultChannel", DEFAULT_CHANNEL.into()),
-        ("PagerDutyApiKey", "pd-test".into()),
-        ("PagerDutyFromAddress", "oncall@example.com".into()),
-        ("PagerDutyServiceId", "PDEFAULT".into()),
-    ];
-    vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
-    vars.extend(fakes.env());
-    let config = IncomingConfig::load(&Env::new(vars), None).await.unwrap();
-    let incoming = Incoming::from_config(&config, policy()).unwrap();
+    let settings = extra.iter().fold(Settings::on(&fakes), |settings, (name, value)| settings.set(name, *value));
+    let incoming = settings.incoming(policy()).await;
     Harness { fakes, incoming }
 }
-
-pub fn json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap()
-}
-
-pub use dispatch_fakes::support::{with, without};
 
 impl Harness {
     /// Runs one message as the event `event_id`.
@@ -97,27 +73,9 @@ impl Harness {
     }
 }
 
-/// An SNS event with one record per (MessageId, message), shaped as AWS sends it.
-pub fn sns_event(messages: &[(&str, &str)]) -> SnsEvent {
-    let template: Value = serde_json::from_str(include_str!("../../fixtures/sns-event.json")).unwrap();
-    let record = template["Records"][0].clone();
-    let records: Vec<Value> = messages
-        .iter()
-        .map(|(id, message)| {
-            let mut r = record.clone();
-            r["Sns"]["MessageId"] = json!(id);
-            r["Sns"]["Message"] = json!(message);
-            r
-        })
-        .collect();
-    serde_json::from_value(json!({ "Records": records })).unwrap()
-}
-
 /// The callback value on a posted prompt's Yes button.
 pub fn button_callback(posted: &Posted) -> Callback {
-    let actions =
-        posted.blocks.as_array().unwrap().iter().find(|b| b["type"] == "actions").expect("the prompt has buttons");
-    Callback::decode(actions["elements"][0]["value"].as_str().unwrap()).unwrap()
+    Callback::decode(&crate::support::slack::button_value(posted)).unwrap()
 }
 
 pub fn has_buttons(posted: &Posted) -> bool {

@@ -1,108 +1,42 @@
 //! The built `incoming` binary, run as Lambda runs it: it polls a Lambda Runtime API emulator for
 //! SNS events and talks to the fake services on loopback.
 
-use std::process::Stdio;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use dispatch_fakes::{FakeKms, Fakes, LambdaRuntime};
+use dispatch_fakes::{FakeKms, Fakes};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 
-const SELF_SERVICE: &str = include_str!("../../../examples/self-service.json");
-const HIGH_PRIORITY: &str = include_str!("../../../examples/high-priority.json");
+use super::Function;
+use crate::support::examples::{HIGH_PRIORITY, SELF_SERVICE};
+use crate::support::settings::Settings;
+
 const SECRETS: [&str; 3] = ["ghp-e2e-secret-token", "xoxb-e2e-secret-token", "pd-e2e-secret-key"];
 
-struct Function {
-    runtime: LambdaRuntime,
-    child: Child,
-    logs: Arc<Mutex<Vec<String>>>,
+/// The usual settings on `fakes` with this suite's secrets, under the Node era's spellings where
+/// the README named them so (`GithubOwner`, `GithubRepo`, `GithubToken`, `SlackChannel`).
+fn settings(fakes: &Fakes) -> Settings {
+    Settings::on(fakes)
+        .set("GitHubToken", SECRETS[0])
+        .set("SlackBotToken", SECRETS[1])
+        .set("PagerDutyApiKey", SECRETS[2])
+        .renamed("GitHubOwner", "GithubOwner")
+        .renamed("GitHubRepo", "GithubRepo")
+        .renamed("GitHubToken", "GithubToken")
+        .renamed("SlackDefaultChannel", "SlackChannel")
 }
 
-fn settings(fakes: &Fakes) -> Vec<(&'static str, String)> {
-    let mut vars: Vec<(&'static str, String)> = vec![
-        ("GithubOwner", "acme".into()),
-        ("GithubRepo", "dispatch-alarms".into()),
-        ("GithubToken", SECRETS[0].into()),
-        ("GitHubDefaultUser", "acme/security".into()),
-        ("SlackBotToken", SECRETS[1].into()),
-        ("SlackChannel", "#security-alerts".into()),
-        ("PagerDutyApiKey", SECRETS[2].into()),
-        ("PagerDutyFromAddress", "oncall@example.com".into()),
-        ("PagerDutyServiceId", "PDEFAULT".into()),
-    ];
-    vars.extend(fakes.env());
-    vars
+async fn start(settings: Settings) -> Function {
+    Function::start("incoming", settings.vars()).await
 }
 
-async fn start(vars: Vec<(&'static str, String)>) -> Function {
-    let runtime = LambdaRuntime::start().await.unwrap();
-    let mut child = Command::new(crate::support::binary::path("incoming"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_LAMBDA_RUNTIME_API", runtime.api())
-        .env("AWS_LAMBDA_FUNCTION_NAME", "dispatch-incoming")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .envs(vars)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let logs = Arc::new(Mutex::new(Vec::new()));
-    for stream in [
-        child.stdout.take().map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
-        child.stderr.take().map(|s| Box::new(s) as _),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        let logs = logs.clone();
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(stream).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                logs.lock().unwrap().push(line);
-            }
-        });
-    }
-    Function { runtime, child, logs }
-}
-
+/// An SNS event of one record.
 fn sns(message_id: &str, message: &str) -> Value {
-    json!({ "Records": [{
-        "EventSource": "aws:sns",
-        "EventVersion": "1.0",
-        "EventSubscriptionArn": "arn:aws:sns:us-east-1:111122223333:dispatch:sub",
-        "Sns": {
-            "Type": "Notification",
-            "MessageId": message_id,
-            "TopicArn": "arn:aws:sns:us-east-1:111122223333:dispatch",
-            "Subject": "test",
-            "Message": message,
-            "Timestamp": "2026-11-27T14:02:11.120Z",
-            "SignatureVersion": "1",
-            "Signature": "EXAMPLE",
-            "SigningCertUrl": "https://sns.us-east-1.amazonaws.com/cert.pem",
-            "UnsubscribeUrl": "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe",
-            "MessageAttributes": {}
-        }
-    }]})
+    crate::support::sns::event(&[(message_id, message)])
 }
 
 impl Function {
-    async fn invoke(&self, event: Value) -> Result<Value, Value> {
-        self.runtime
-            .invoke(event, Duration::from_secs(30), Duration::from_secs(30))
-            .await
-            .expect("the function answered")
-            .result
-    }
-
-    fn logs(&self) -> Vec<String> {
-        self.logs.lock().unwrap().clone()
+    async fn run(&self, event: Value) -> Result<Value, Value> {
+        self.invoke(event, Duration::from_secs(30)).await
     }
 }
 
@@ -111,16 +45,16 @@ async fn the_binary_routes_sns_events_and_reports_failures_to_lambda() {
     let fakes = Fakes::start().await.unwrap();
     let function = start(settings(&fakes)).await;
 
-    let ok = function.invoke(sns("e2e-ss", SELF_SERVICE)).await.unwrap();
+    let ok = function.run(sns("e2e-ss", SELF_SERVICE)).await.unwrap();
     assert_eq!(ok, json!({ "handled": 1 }));
     let issues = fakes.github.issues("acme/dispatch-alarms");
     assert_eq!(issues.len(), 1);
     assert_eq!(fakes.slack.messages_to("U012ABCDEF").len(), 1);
 
-    function.invoke(sns("e2e-hp", HIGH_PRIORITY)).await.unwrap();
+    function.run(sns("e2e-hp", HIGH_PRIORITY)).await.unwrap();
     assert_eq!(fakes.pagerduty.incidents().len(), 1);
 
-    let rejected = function.invoke(sns("e2e-bad", r#"{"type":"broadcast","body":{}}"#)).await.unwrap_err();
+    let rejected = function.run(sns("e2e-bad", r#"{"type":"broadcast","body":{}}"#)).await.unwrap_err();
     assert_eq!(rejected["errorType"], "InvalidMessage", "the failure queue says what happened: {rejected}");
     let message = rejected["errorMessage"].as_str().unwrap();
     assert!(
@@ -130,7 +64,7 @@ async fn the_binary_routes_sns_events_and_reports_failures_to_lambda() {
 
     fakes.slack.unknown_channel("U012ABCDEF");
     let undelivered = function
-        .invoke(sns("e2e-ss2", &SELF_SERVICE.replace("Two-factor authentication disabled for alice", "Another alarm")))
+        .run(sns("e2e-ss2", &SELF_SERVICE.replace("Two-factor authentication disabled for alice", "Another alarm")))
         .await
         .unwrap_err();
     assert!(undelivered["errorMessage"].as_str().unwrap().contains("channel_not_found"), "{undelivered}");
@@ -159,10 +93,8 @@ async fn the_binary_routes_sns_events_and_reports_failures_to_lambda() {
 #[tokio::test]
 async fn metric_lines_reach_stdout_even_with_every_log_filtered_out() {
     let fakes = Fakes::start().await.unwrap();
-    let mut vars = settings(&fakes);
-    vars.push(("RUST_LOG", "off".into()));
-    let function = start(vars).await;
-    function.invoke(sns("e2e-metrics", SELF_SERVICE)).await.unwrap();
+    let function = start(settings(&fakes).set("RUST_LOG", "off")).await;
+    function.run(sns("e2e-metrics", SELF_SERVICE)).await.unwrap();
     let alarms = |logs: &[String]| {
         logs.iter()
             .filter_map(|l| serde_json::from_str::<Value>(l).ok())
@@ -185,20 +117,13 @@ async fn metric_lines_reach_stdout_even_with_every_log_filtered_out() {
 async fn secure_settings_are_decrypted_through_kms_at_start() {
     let fakes = Fakes::start().await.unwrap();
     let kms = FakeKms::start().await.unwrap();
-    let mut vars = settings(&fakes);
-    vars.retain(|(k, _)| !matches!(*k, "GithubToken" | "SlackBotToken"));
-    vars.extend([
-        ("GitHubToken", FakeKms::encrypt(SECRETS[0])),
-        ("SlackBotToken", FakeKms::encrypt(SECRETS[1])),
-        ("AWS_ENDPOINT_URL_KMS", kms.url()),
-        ("AWS_REGION", "us-east-1".into()),
-        ("AWS_ACCESS_KEY_ID", "AKIDE2E".into()),
-        ("AWS_SECRET_ACCESS_KEY", "e2e-secret-access-key".into()),
-    ]);
-    let function = start(vars).await;
-    function.invoke(sns("e2e-kms", SELF_SERVICE)).await.unwrap();
+    let settings = aws(settings(&fakes).unset("GithubToken"), &kms)
+        .set("GitHubToken", FakeKms::encrypt(SECRETS[0]))
+        .set("SlackBotToken", FakeKms::encrypt(SECRETS[1]));
+    let function = start(settings).await;
+    function.run(sns("e2e-kms", SELF_SERVICE)).await.unwrap();
     assert_eq!(kms.requests().len(), 2, "each secure: value decrypted once");
-    function.invoke(sns("e2e-kms-2", HIGH_PRIORITY)).await.unwrap();
+    function.run(sns("e2e-kms-2", HIGH_PRIORITY)).await.unwrap();
     assert_eq!(kms.requests().len(), 2, "not again per invocation");
     let slack_auth = fakes.slack.requests()[0].header("authorization").unwrap().to_owned();
     assert_eq!(slack_auth, format!("Bearer {}", SECRETS[1]));
@@ -207,9 +132,7 @@ async fn secure_settings_are_decrypted_through_kms_at_start() {
 #[tokio::test]
 async fn a_missing_setting_stops_the_function_at_start_with_its_name() {
     let fakes = Fakes::start().await.unwrap();
-    let mut vars = settings(&fakes);
-    vars.retain(|(k, _)| *k != "PagerDutyServiceId");
-    let mut function = start(vars).await;
+    let mut function = start(settings(&fakes).unset("PagerDutyServiceId")).await;
     let status = tokio::time::timeout(Duration::from_secs(30), function.child.wait()).await.unwrap().unwrap();
     assert!(!status.success());
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -221,20 +144,21 @@ async fn a_missing_setting_stops_the_function_at_start_with_its_name() {
 async fn an_undecryptable_secret_stops_the_function_without_showing_it() {
     let fakes = Fakes::start().await.unwrap();
     let kms = FakeKms::start().await.unwrap();
-    let mut vars = settings(&fakes);
-    vars.retain(|(k, _)| *k != "SlackBotToken");
-    vars.extend([
-        ("SlackBotToken", "secure:bm90LWEtcmVhbC1ibG9i".to_owned()),
-        ("AWS_ENDPOINT_URL_KMS", kms.url()),
-        ("AWS_REGION", "us-east-1".into()),
-        ("AWS_ACCESS_KEY_ID", "AKIDE2E".into()),
-        ("AWS_SECRET_ACCESS_KEY", "e2e-secret-access-key".into()),
-    ]);
-    let mut function = start(vars).await;
+    let settings = aws(settings(&fakes), &kms).set("SlackBotToken", "secure:bm90LWEtcmVhbC1ibG9i");
+    let mut function = start(settings).await;
     let status = tokio::time::timeout(Duration::from_secs(30), function.child.wait()).await.unwrap().unwrap();
     assert!(!status.success());
     tokio::time::sleep(Duration::from_millis(100)).await;
     let logs = function.logs().join("\n");
     assert!(logs.contains("could not decrypt setting SlackBotToken"), "{logs}");
     assert!(!logs.contains("bm90LWEtcmVhbC1ibG9i"), "{logs}");
+}
+
+/// `settings` with the standard AWS variables that point the KMS client at `kms`.
+fn aws(settings: Settings, kms: &FakeKms) -> Settings {
+    settings
+        .set("AWS_ENDPOINT_URL_KMS", kms.url())
+        .set("AWS_REGION", "us-east-1")
+        .set("AWS_ACCESS_KEY_ID", "AKIDE2E")
+        .set("AWS_SECRET_ACCESS_KEY", "e2e-secret-access-key")
 }

@@ -1,45 +1,29 @@
 //! The built `triage` binary under a Lambda Runtime API emulator, receiving API Gateway proxy and
 //! Function URL events, against the fakes.
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use base64::Engine;
 use dispatch_core::ids::{GitHubOwner, Repo, RepoName, RequestId, SlackUserId};
 use dispatch_core::slack::callback::Callback;
-use dispatch_fakes::{Fakes, LambdaRuntime};
-use hmac::{Hmac, Mac};
+use dispatch_fakes::Fakes;
 use serde_json::{Value, json};
-use sha2::Sha256;
-use tokio::process::{Child, Command};
+
+use super::Function;
+use crate::support::settings::Settings;
+use crate::support::slack::{block_actions, form_body, signature};
 
 const SECRET: &str = "e2e-signing-secret-5f1c";
 
-async fn start(fakes: &Fakes) -> (LambdaRuntime, Child) {
-    let runtime = LambdaRuntime::start().await.unwrap();
-    let child = Command::new(crate::support::binary::path("triage"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_LAMBDA_RUNTIME_API", runtime.api())
-        .env("AWS_LAMBDA_FUNCTION_NAME", "dispatch-triage")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .envs([
-            ("GitHubOwner", "acme".to_owned()),
-            ("GitHubRepo", "dispatch-alarms".to_owned()),
-            ("GitHubToken", "ghp-e2e".to_owned()),
-            ("PagerDutyApiKey", "pd-e2e".to_owned()),
-            ("PagerDutyFromAddress", "oncall@example.com".to_owned()),
-            ("PagerDutyServiceId", "PDEFAULT".to_owned()),
-            ("SlackSigningSecret", SECRET.to_owned()),
-        ])
-        .envs(fakes.env())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    (runtime, child)
+/// The function with triage's settings only: it tags nobody, posts to no channel and needs no bot
+/// token.
+async fn start(fakes: &Fakes) -> Function {
+    let settings = Settings::on(fakes)
+        .unset("GitHubDefaultUser")
+        .unset("SlackDefaultChannel")
+        .unset("SlackBotToken")
+        .set("SlackSigningSecret", SECRET);
+    Function::start("triage", settings.vars()).await
 }
 
 fn button(issue: u64, request_id: &str) -> String {
@@ -55,30 +39,19 @@ fn button(issue: u64, request_id: &str) -> String {
     .encode()
 }
 
+/// The form body of a click on the button `action_id` whose value is `value`.
 fn form(value: &str, action_id: &str, response_url: &str) -> String {
-    let payload = json!({
-        "type": "block_actions",
-        "user": { "id": "U012ABCDEF", "username": "alice", "team_id": "T1" },
-        "response_url": response_url,
-        "actions": [{ "action_id": action_id, "block_id": "dispatch_prompt", "value": value, "type": "button", "action_ts": "1" }]
-    });
-    url::form_urlencoded::Serializer::new(String::new()).append_pair("payload", &payload.to_string()).finish()
+    form_body(&block_actions(value, action_id, "U012ABCDEF", response_url))
 }
 
+/// The timestamp and signature headers for `body` sent now.
 fn signed_headers(body: &str) -> (String, String) {
-    let timestamp = chrono::Utc::now().timestamp().to_string();
-    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
-    mac.update(format!("v0:{timestamp}:{body}").as_bytes());
-    (timestamp, format!("v0={}", hex::encode(mac.finalize().into_bytes())))
+    let timestamp = chrono::Utc::now().timestamp();
+    (timestamp.to_string(), signature(SECRET, timestamp, body))
 }
 
-async fn invoke(runtime: &LambdaRuntime, event: Value) -> Value {
-    runtime
-        .invoke(event, Duration::from_secs(10), Duration::from_secs(30))
-        .await
-        .expect("the function answered")
-        .result
-        .unwrap()
+async fn invoke(function: &Function, event: Value) -> Value {
+    function.invoke(event, Duration::from_secs(10)).await.unwrap()
 }
 
 #[tokio::test]
@@ -86,7 +59,7 @@ async fn the_binary_answers_api_gateway_and_function_url_clicks() {
     let fakes = Fakes::start().await.unwrap();
     fakes.github.add_issue("acme/dispatch-alarms", "alarm one", "body", true);
     fakes.github.add_issue("acme/dispatch-alarms", "alarm two", "body", true);
-    let (runtime, _child) = start(&fakes).await;
+    let function = start(&fakes).await;
 
     let body = form(&button(1, "req-one"), "dispatch_yes", &fakes.slack.response_url("one"));
     let (timestamp, signature) = signed_headers(&body);
@@ -97,7 +70,7 @@ async fn the_binary_answers_api_gateway_and_function_url_clicks() {
         "body": base64::engine::general_purpose::STANDARD.encode(&body),
         "isBase64Encoded": true
     });
-    assert_eq!(invoke(&runtime, rest).await["statusCode"], 200);
+    assert_eq!(invoke(&function, rest).await["statusCode"], 200);
     assert_eq!(fakes.github.issues("acme/dispatch-alarms")[0].state, "closed");
 
     let body = form(&button(2, "req-two"), "dispatch_no", &fakes.slack.response_url("two"));
@@ -108,7 +81,7 @@ async fn the_binary_answers_api_gateway_and_function_url_clicks() {
         "requestContext": { "http": { "method": "POST", "path": "/" } },
         "body": body, "isBase64Encoded": false
     });
-    assert_eq!(invoke(&runtime, function_url).await["statusCode"], 200);
+    assert_eq!(invoke(&function, function_url).await["statusCode"], 200);
     let incidents = fakes.pagerduty.incidents();
     assert_eq!(incidents.len(), 1);
     assert_eq!(
@@ -121,6 +94,6 @@ async fn the_binary_answers_api_gateway_and_function_url_clicks() {
         "version": "2.0", "headers": { "x-slack-request-timestamp": "1", "x-slack-signature": "v0=00" },
         "body": form(&button(2, "req-two"), "dispatch_no", &fakes.slack.response_url("x")), "isBase64Encoded": false
     });
-    assert_eq!(invoke(&runtime, forged).await["statusCode"], 401);
+    assert_eq!(invoke(&function, forged).await["statusCode"], 401);
     assert_eq!(fakes.pagerduty.incidents().len(), 1);
 }

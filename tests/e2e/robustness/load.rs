@@ -3,13 +3,12 @@
 
 use std::time::Duration;
 
-use dispatch_core::triage::event::{HttpRequest, Shape};
+use dispatch_core::triage::event::Shape;
 use futures::StreamExt;
-use hmac::{Hmac, Mac};
 use serde_json::json;
-use sha2::Sha256;
 
 use super::setup::*;
+use crate::support::slack::{block_actions, button_value, form_body, signed_request};
 
 fn self_service(i: usize, title: &str) -> serde_json::Value {
     json!({ "type": "self-service", "requestId": format!("load-{i}"),
@@ -90,21 +89,6 @@ async fn a_hundred_identical_alarms_at_once_leave_one_open_issue_and_one_dm() {
     );
 }
 
-fn signed(body: &str) -> HttpRequest {
-    let ts = chrono::Utc::now().timestamp();
-    let mut mac = Hmac::<Sha256>::new_from_slice(SIGNING_SECRET.as_bytes()).unwrap();
-    mac.update(format!("v0:{ts}:{body}").as_bytes());
-    HttpRequest {
-        shape: Shape::RestProxy,
-        headers: [
-            ("x-slack-request-timestamp".to_owned(), ts.to_string()),
-            ("x-slack-signature".to_owned(), format!("v0={}", hex::encode(mac.finalize().into_bytes()))),
-        ]
-        .into(),
-        body: body.as_bytes().to_vec(),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_concurrent_clicks_answer_each_alarm_once() {
     let _heavy = exclusive().await;
@@ -113,8 +97,7 @@ async fn two_hundred_concurrent_clicks_answer_each_alarm_once() {
     for i in 0..100 {
         stack.run(&format!("evt-click-{i}"), &self_service(i, &format!("click alarm {i}"))).await.unwrap();
         let posted = stack.fakes.slack.messages_to(&format!("U{i:05}")).pop().unwrap();
-        let actions = posted.blocks.as_array().unwrap().iter().find(|b| b["type"] == "actions").unwrap().clone();
-        buttons.push((i, actions["elements"][0]["value"].as_str().unwrap().to_owned()));
+        buttons.push((i, button_value(&posted)));
     }
     // Every alarm clicked twice at the same moment: even ones Yes twice, odd ones No twice. A
     // click that could not be acted on in time is told to click again; people do, so do we.
@@ -122,16 +105,15 @@ async fn two_hundred_concurrent_clicks_answer_each_alarm_once() {
         let stack = &stack;
         async move {
             let action = if i.is_multiple_of(2) { "dispatch_yes" } else { "dispatch_no" };
-            let payload = json!({
-                "type": "block_actions",
-                "user": { "id": format!("U{i:05}"), "username": format!("user{i}") },
-                "response_url": stack.fakes.slack.response_url(&format!("c{i}")),
-                "actions": [{ "action_id": action, "block_id": "dispatch_prompt", "value": value, "type": "button" }]
-            });
-            let body = url::form_urlencoded::Serializer::new(String::new())
-                .append_pair("payload", &payload.to_string())
-                .finish();
-            stack.triage.handle(&signed(&body), chrono::Utc::now()).await.status
+            let payload =
+                block_actions(&value, action, &format!("U{i:05}"), &stack.fakes.slack.response_url(&format!("c{i}")));
+            let body = form_body(&payload);
+            let now = chrono::Utc::now();
+            stack
+                .triage
+                .handle(&signed_request(SIGNING_SECRET, Shape::RestProxy, &body, now.timestamp()), now)
+                .await
+                .status
         }
     };
     let clicks: Vec<_> = buttons.iter().flat_map(|b| [b.clone(), b.clone()]).collect();

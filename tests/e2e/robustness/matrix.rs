@@ -7,14 +7,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use dispatch_core::config::{Env, IncomingConfig, TriageConfig};
+use dispatch_core::config::IncomingConfig;
 use dispatch_core::deadline::RetryPolicy;
-use dispatch_core::incoming::Incoming;
-use dispatch_core::kms::Kms;
+use dispatch_core::triage::event::Shape;
 use dispatch_fakes::{FakeKms, Fakes, Fault, GitHubRoute, PagerDutyRoute, SlackRoute};
 use serde_json::{Value, json};
 
 use super::setup::*;
+use crate::support::slack::{form_body, signed_request};
 
 #[derive(Debug, Clone)]
 enum Inject {
@@ -192,12 +192,9 @@ const ROUTING_KEY: &str = "0ddba11c0ffee0000000000000000042";
 /// The matrix's stack, with `PagerDutyRoutingKey` set.
 async fn events_stack(incoming_policy: RetryPolicy) -> Stack {
     let fakes = Fakes::start().await.unwrap();
-    let mut vars = vars(&fakes);
-    vars.push(("PagerDutyRoutingKey", ROUTING_KEY.into()));
-    let env = Env::new(vars);
-    let incoming = Incoming::from_config(&IncomingConfig::load(&env, None).await.unwrap(), incoming_policy).unwrap();
-    let triage =
-        dispatch_core::triage::Triage::from_config(&TriageConfig::load(&env, None).await.unwrap(), policy()).unwrap();
+    let settings = settings(&fakes).set("PagerDutyRoutingKey", ROUTING_KEY);
+    let incoming = settings.incoming(incoming_policy).await;
+    let triage = settings.triage(policy()).await;
     Stack { fakes, incoming, triage }
 }
 
@@ -406,22 +403,11 @@ async fn no_fault_loses_or_doubles_an_alarm_and_undeliverable_ones_fail() {
 async fn kms_failure_at_start_up() -> Row {
     let fakes = Fakes::start().await.unwrap();
     let kms = FakeKms::start().await.unwrap();
-    let client = {
-        use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
-        let config = aws_sdk_kms::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("AKID", "secret", None, None, "test"))
-            .endpoint_url(kms.url())
-            .build();
-        Kms::new(aws_sdk_kms::Client::from_conf(config))
-    };
-    let mut env = vars(&fakes);
-    env.retain(|(k, _)| *k != "SlackBotToken");
-    env.push(("SlackBotToken", "secure:bm90LWZyb20ta21z".into()));
+    let client = crate::support::kms_client(&kms);
+    let settings = settings(&fakes).set("SlackBotToken", "secure:bm90LWZyb20ta21z");
     let mut failures = 0;
     for _ in 0..3 {
-        if IncomingConfig::load(&Env::new(env.clone()), Some(&client)).await.is_err() {
+        if IncomingConfig::load(&settings.env(), Some(&client)).await.is_err() {
             failures += 1;
         }
     }
@@ -456,8 +442,6 @@ fn click_faults() -> Vec<(&'static str, Inject)> {
 /// clicks again (up to three clicks in all). Yes must close the issue with one recorded answer; No
 /// must open one incident with one recorded answer; a click that cannot succeed leaves nothing.
 async fn click_case(answer: &'static str, fault_name: &'static str, inject: Inject) -> Row {
-    use dispatch_core::triage::event::{HttpRequest, Shape};
-    use hmac::{Hmac, Mac};
     let triage_policy = RetryPolicy { attempts: 2, request_timeout: Duration::from_secs(2), ..policy() };
     let stack = stack_with(RetryPolicy { request_timeout: Duration::from_secs(2), ..policy() }, triage_policy).await;
     let alarm = &alarms()[0];
@@ -479,22 +463,12 @@ async fn click_case(answer: &'static str, fault_name: &'static str, inject: Inje
     }
     // As Slack sends it: with the whole message the button is on.
     let payload = stack.fakes.slack.block_actions_payload(&posted, &format!("dispatch_{answer}"), "U1", "u1");
-    let body = dispatch_fakes::support::form_body(&payload);
+    let body = form_body(&payload);
     let mut runs = 0;
     for _ in 0..3 {
         runs += 1;
         let now = chrono::Utc::now();
-        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SIGNING_SECRET.as_bytes()).unwrap();
-        mac.update(format!("v0:{}:{body}", now.timestamp()).as_bytes());
-        let request = HttpRequest {
-            shape: Shape::Http,
-            headers: [
-                ("x-slack-request-timestamp".to_owned(), now.timestamp().to_string()),
-                ("x-slack-signature".to_owned(), format!("v0={}", hex::encode(mac.finalize().into_bytes()))),
-            ]
-            .into(),
-            body: body.clone().into_bytes(),
-        };
+        let request = signed_request(SIGNING_SECRET, Shape::Http, &body, now.timestamp());
         assert_eq!(stack.triage.handle(&request, now).await.status, 200);
         let told = stack.fakes.slack.responses().last().map(|(_, r)| r["text"].as_str().unwrap_or_default().to_owned());
         if !told.unwrap_or_default().starts_with("Error:") {

@@ -2,14 +2,13 @@
 
 use std::time::Duration;
 
-use dispatch_core::config::{Env, IncomingConfig, TriageConfig};
 use dispatch_core::deadline::{Deadline, RetryPolicy};
 use dispatch_core::incoming::{AlarmError, Delivery, Incoming, Report};
 use dispatch_core::triage::Triage;
 use dispatch_fakes::Fakes;
 use serde_json::Value;
 
-pub const REPO: &str = "acme/dispatch-alarms";
+pub use crate::support::settings::{REPO, Settings};
 pub const SIGNING_SECRET: &str = "robustness-signing-secret";
 pub const SECRETS: [&str; 4] = ["ghp-robust-secret-1", "xoxb-robust-secret-2", "pd-robust-secret-3", SIGNING_SECRET];
 
@@ -17,21 +16,13 @@ pub fn policy() -> RetryPolicy {
     RetryPolicy { attempts: 3, backoff: Duration::from_millis(10), request_timeout: Duration::from_millis(300) }
 }
 
-pub fn vars(fakes: &Fakes) -> Vec<(&'static str, String)> {
-    let mut vars: Vec<(&'static str, String)> = vec![
-        ("GitHubOwner", "acme".into()),
-        ("GitHubRepo", "dispatch-alarms".into()),
-        ("GitHubToken", SECRETS[0].into()),
-        ("GitHubDefaultUser", "acme/security".into()),
-        ("SlackBotToken", SECRETS[1].into()),
-        ("SlackDefaultChannel", "#security-alerts".into()),
-        ("PagerDutyApiKey", SECRETS[2].into()),
-        ("PagerDutyFromAddress", "oncall@example.com".into()),
-        ("PagerDutyServiceId", "PDEFAULT".into()),
-        ("SlackSigningSecret", SECRETS[3].into()),
-    ];
-    vars.extend(fakes.env());
-    vars
+/// The usual settings on `fakes`, with the suite's secrets.
+pub fn settings(fakes: &Fakes) -> Settings {
+    Settings::on(fakes)
+        .set("GitHubToken", SECRETS[0])
+        .set("SlackBotToken", SECRETS[1])
+        .set("PagerDutyApiKey", SECRETS[2])
+        .set("SlackSigningSecret", SECRETS[3])
 }
 
 pub struct Stack {
@@ -52,9 +43,9 @@ pub async fn production_stack() -> Stack {
 
 pub async fn stack_with(incoming_policy: RetryPolicy, triage_policy: RetryPolicy) -> Stack {
     let fakes = Fakes::start().await.unwrap();
-    let env = Env::new(vars(&fakes));
-    let incoming = Incoming::from_config(&IncomingConfig::load(&env, None).await.unwrap(), incoming_policy).unwrap();
-    let triage = Triage::from_config(&TriageConfig::load(&env, None).await.unwrap(), triage_policy).unwrap();
+    let settings = settings(&fakes);
+    let incoming = settings.incoming(incoming_policy).await;
+    let triage = settings.triage(triage_policy).await;
     Stack { fakes, incoming, triage }
 }
 
@@ -71,8 +62,4 @@ impl Stack {
 pub async fn exclusive() -> tokio::sync::MutexGuard<'static, ()> {
     static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     HEAVY.lock().await
-}
-
-pub fn json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap()
 }

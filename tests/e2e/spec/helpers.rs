@@ -5,21 +5,7 @@ use dispatch_core::message::{
 use dispatch_core::routing::{Plan, RoutingDefaults, plan};
 use serde_json::Value;
 
-pub const SELF_SERVICE: &str = include_str!("../../../examples/self-service.json");
-pub const BROADCAST: &str = include_str!("../../../examples/broadcast.json");
-pub const NAG: &str = include_str!("../../../examples/nag.json");
-pub const LOW_PRIORITY: &str = include_str!("../../../examples/low-priority.json");
-pub const HIGH_PRIORITY: &str = include_str!("../../../examples/high-priority.json");
-pub const FALLBACK: &str = include_str!("../../../examples/fallback.json");
-
-pub const EXAMPLES: [(&str, &str); 6] = [
-    ("self-service", SELF_SERVICE),
-    ("broadcast", BROADCAST),
-    ("nag", NAG),
-    ("low-priority", LOW_PRIORITY),
-    ("high-priority", HIGH_PRIORITY),
-    ("fallback", FALLBACK),
-];
+pub use crate::support::examples::*;
 
 pub fn defaults() -> RoutingDefaults {
     RoutingDefaults {
@@ -28,10 +14,6 @@ pub fn defaults() -> RoutingDefaults {
         slack_channel: SlackChannel::parse("#security-alerts").unwrap(),
         pagerduty_service: ServiceId::parse("PDEFAULT").unwrap(),
     }
-}
-
-pub fn json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap()
 }
 
 pub fn parse_value(value: &Value) -> Result<Message, InvalidMessage> {

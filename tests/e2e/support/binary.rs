@@ -10,11 +10,13 @@
 //!   build does not wait on the outer `cargo test` (checked from a clean state: with
 //!   `target/debug/incoming` and `target/debug/triage` deleted, `cargo test --workspace` builds
 //!   and runs them).
-//! - No second dependency build: the nested build selects what `cargo test --workspace` selects
-//!   (`--workspace --tests`, so the same packages and dev-dependencies), hence Cargo resolves the
-//!   same features and every dependency it compiled is fresh; `cargo build -p incoming` alone
-//!   would resolve fewer (tokio without `test-util`, hyper without `server`) and compile most of
-//!   the graph again. The test targets it selects are the ones just built: cargo only checks them.
+//! - No second dependency build: the nested build asks for what `cargo test --workspace` resolves
+//!   features for, every member with its dev-dependencies (`--workspace --examples`: the workspace
+//!   has no examples, the flag only makes Cargo count dev-dependencies as a test build does), so
+//!   every dependency it needs is one the test build compiled; `cargo build -p incoming` alone would
+//!   resolve fewer features (tokio without `test-util`, hyper without `server`) and compile most of
+//!   the graph again. A narrower outer run (`cargo test -p dispatch-tests`) resolves fewer features
+//!   itself, so its first nested build compiles the binaries' dependencies once more.
 //! - No stale binary: it is built every run, never reused because a file exists.
 
 use std::path::{Path, PathBuf};
@@ -42,7 +44,7 @@ fn build() -> PathBuf {
         Some(other) => other,
     };
     let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    command.current_dir(env!("CARGO_MANIFEST_DIR")).args(["build", "--quiet", "--workspace", "--tests"]);
+    command.current_dir(env!("CARGO_MANIFEST_DIR")).args(["build", "--quiet", "--workspace", "--examples"]);
     for name in BINARIES {
         command.args(["--bin", name]);
     }
