@@ -34,10 +34,7 @@ fn assert_clean(what: &str, text: &str) {
 
 #[tokio::test]
 async fn no_secret_reaches_logs_debug_output_or_errors() {
-    let captured = dispatch_fakes::support::CapturedLogs::default();
-    let subscriber =
-        tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(captured.clone()).json().finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = crate::support::capture_logs();
 
     // Services that refuse everything in the ways that produce the richest errors.
     let server = MockServer::start().await;

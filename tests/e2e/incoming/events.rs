@@ -159,10 +159,7 @@ async fn an_events_api_outage_is_retried_then_fails_the_alarm_and_the_rest_api_i
 
 #[tokio::test]
 async fn the_routing_key_is_never_logged() {
-    let captured = dispatch_fakes::support::CapturedLogs::default();
-    let subscriber =
-        tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(captured.clone()).json().finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = crate::support::capture_logs();
     let h = events_harness().await;
 
     h.run("e-ok", &json(HIGH_PRIORITY)).await.unwrap();

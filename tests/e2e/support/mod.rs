@@ -1,6 +1,6 @@
 //! What the suites share: the example messages, the settings of a deployment on the fakes, Slack's
-//! signing and click payloads, SNS events, a KMS client for the fake KMS, metric lines, and the
-//! real binaries. The servers themselves are the fakes crate's.
+//! signing and click payloads, SNS events, log capture, a KMS client for the fake KMS, metric lines,
+//! and the real binaries. The servers themselves are the fakes crate's.
 
 pub mod binary;
 pub mod emf;
@@ -8,6 +8,14 @@ pub mod examples;
 pub mod settings;
 pub mod slack;
 pub mod sns;
+
+/// Every log line written on this thread, at any level, as JSON, until the guard is dropped.
+pub fn capture_logs() -> (dispatch_fakes::support::CapturedLogs, tracing::subscriber::DefaultGuard) {
+    let captured = dispatch_fakes::support::CapturedLogs::default();
+    let subscriber =
+        tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(captured.clone()).json().finish();
+    (captured, tracing::subscriber::set_default(subscriber))
+}
 
 /// The real aws-sdk-kms client pointed at a fake KMS, with static test credentials.
 pub fn kms_client(server: &dispatch_fakes::FakeKms) -> dispatch_core::kms::Kms {

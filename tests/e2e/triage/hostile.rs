@@ -121,10 +121,7 @@ async fn a_response_url_that_is_not_slacks_is_never_followed() {
 
 #[tokio::test]
 async fn the_response_url_stays_out_of_logs_and_errors() {
-    let captured = dispatch_fakes::support::CapturedLogs::default();
-    let subscriber =
-        tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(captured.clone()).json().finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = crate::support::capture_logs();
     let h = harness().await;
     let value = h.alarm(&json(SELF_SERVICE)).await;
     h.fakes.slack.fail(dispatch_fakes::SlackRoute::Respond, Fault::Hang(Duration::from_secs(5)), 1);

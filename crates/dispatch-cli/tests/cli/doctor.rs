@@ -4,7 +4,6 @@
 
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
 use dispatch_fakes::Fakes;
 use serde_json::json;
@@ -92,18 +91,7 @@ fn fails_once(run: &Run, service: &str, what: &str) {
 
 #[tokio::test]
 async fn the_doctor_passes_against_dispatch_fakes() {
-    let env_file = temp_dir("doctor-fakes").join("fakes.env");
-    let mut child = command(&["fakes", "--env-file", arg(&env_file)])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while !env_file.exists() {
-        assert!(started.elapsed() < Duration::from_secs(60), "no env file after 60 s");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let (mut child, env_file) = start_fakes("doctor-fakes", Stdio::null).await;
     let run = doctor(env_file).await;
     child.kill().unwrap();
     child.wait().unwrap();
@@ -173,8 +161,7 @@ async fn a_refused_github_token_fails_the_github_check() {
 
 #[tokio::test]
 async fn a_github_app_installation_without_issue_write_fails_the_github_check() {
-    let key =
-        std::fs::read_to_string(repo_root().join("dispatch-core/tests/fixtures/test-github-app-key.pem")).unwrap();
+    let key = std::fs::read_to_string(repo_root().join("tests/fixtures/test-github-app-key.pem")).unwrap();
     let app = [
         ("GitHubToken", None),
         ("GitHubAppId", Some("17")),

@@ -2,7 +2,7 @@
 //! on SIGTERM with an account of what it received.
 
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use dispatch_core::config::{Env, IncomingConfig};
 use dispatch_core::deadline::{Deadline, RetryPolicy};
@@ -12,18 +12,7 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn the_printed_settings_drive_a_real_incoming_handler_until_sigterm() {
-    let env_file = temp_dir("fakes").join("fakes.env");
-    let child = command(&["fakes", "--env-file", arg(&env_file)])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while !env_file.exists() {
-        assert!(started.elapsed() < Duration::from_secs(60), "no env file after 60 s");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let (child, env_file) = start_fakes("fakes", Stdio::piped).await;
     let text = std::fs::read_to_string(&env_file).unwrap();
     let vars: Vec<(String, String)> =
         text.lines().map(|l| l.split_once('=').unwrap()).map(|(k, v)| (k.to_owned(), v.to_owned())).collect();

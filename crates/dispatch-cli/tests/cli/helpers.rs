@@ -4,8 +4,9 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -129,4 +130,22 @@ pub fn sections(stdout: &str) -> Vec<String> {
 /// A path as an argument.
 pub fn arg(path: &Path) -> &str {
     path.to_str().unwrap()
+}
+
+/// `dispatch fakes --env-file F` started in a fresh directory, once it has written F: the running
+/// command and F. `output` makes its stdout and stderr (`Stdio::null`, `Stdio::piped`).
+pub async fn start_fakes(name: &str, output: fn() -> Stdio) -> (Child, PathBuf) {
+    let env_file = temp_dir(name).join("fakes.env");
+    let child = command(&["fakes", "--env-file", arg(&env_file)])
+        .stdin(Stdio::null())
+        .stdout(output())
+        .stderr(output())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !env_file.exists() {
+        assert!(started.elapsed() < Duration::from_secs(60), "no env file after 60 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    (child, env_file)
 }
