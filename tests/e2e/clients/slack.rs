@@ -121,13 +121,7 @@ async fn an_ok_false_ratelimited_reply_is_waited_out_for_its_retry_after_then_th
         .await;
     post_message().respond_with(ok_reply()).expect(1).mount(&server).await;
 
-    let started = Instant::now();
-    let result = slack(&url(&server), Some(TOKEN)).post_message(&channel(), &message(), deadline()).await;
-    let elapsed = started.elapsed();
-
-    assert_eq!(result, Ok(posted()));
-    assert_eq!(server.received_requests().await.unwrap().len(), 2);
-    assert!(elapsed >= Duration::from_millis(950), "the Retry-After wait was not honoured: {elapsed:?}");
+    assert_posted_after_waiting(&server).await;
 }
 
 #[tokio::test]
@@ -142,13 +136,7 @@ async fn a_429_is_waited_out_for_its_retry_after_then_the_post_succeeds() {
         .await;
     post_message().respond_with(ok_reply()).expect(1).mount(&server).await;
 
-    let started = Instant::now();
-    let result = slack(&url(&server), Some(TOKEN)).post_message(&channel(), &message(), deadline()).await;
-    let elapsed = started.elapsed();
-
-    assert_eq!(result, Ok(posted()));
-    assert_eq!(server.received_requests().await.unwrap().len(), 2);
-    assert!(elapsed >= Duration::from_millis(950), "the Retry-After wait was not honoured: {elapsed:?}");
+    assert_posted_after_waiting(&server).await;
 }
 
 #[tokio::test]
@@ -305,4 +293,15 @@ async fn a_message_with_an_empty_section_is_refused_by_slack_as_invalid_blocks_a
     assert!(!error.is_retryable());
     assert_eq!(fake.requests().iter().filter(|r| r.path.ends_with("/chat.postMessage")).count(), 1, "retried");
     assert!(fake.messages().is_empty());
+}
+
+/// The post succeeds on its second request, after the first refusal's Retry-After (1 s).
+async fn assert_posted_after_waiting(server: &MockServer) {
+    let started = Instant::now();
+    let result = slack(&url(server), Some(TOKEN)).post_message(&channel(), &message(), deadline()).await;
+    let elapsed = started.elapsed();
+
+    assert_eq!(result, Ok(posted()));
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    assert!(elapsed >= Duration::from_millis(950), "the Retry-After wait was not honoured: {elapsed:?}");
 }

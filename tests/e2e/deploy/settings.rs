@@ -40,7 +40,10 @@ const OPTIONAL: &[&str] = &[
     "PagerDutyApiUrl",
     "PagerDutyRoutingKey",
     "PagerDutyEventsUrl",
+    "ExtraCaCerts",
 ];
+
+/// A function's environment variables.
 fn environment(template: &Value, function: &str) -> BTreeMap<String, Value> {
     let variables = &resource(template, function)["Properties"]["Environment"]["Variables"];
     variables
