@@ -127,12 +127,30 @@ pub(super) fn sections_needed(text: &str, style: Style, max: usize) -> usize {
 
 /// As many sections as `text` needs, split at line ends where possible, in at most `max` blocks
 /// holding at most `max_chars` characters of it: a text that needs more is cut (to `max - 1`
-/// sections, or to `max_chars`) and ends with `cut_note`.
+/// sections, or to `max_chars`) and ends with `cut_note`. Pieces that show nothing are left out
+/// and count for nothing, so blank padding never pushes out the text after it.
 pub(super) fn sections(text: &str, style: Style, max: usize, max_chars: usize, cut_note: &str) -> Vec<Value> {
-    let kept = prefix(text, max_chars);
-    let mut blocks: Vec<Value> = pieces(kept, style.room()).take(max + 1).map(|p| style.section(p)).collect();
-    let too_long = kept.len() < text.len() && !is_blank(&text[kept.len()..]);
-    if blocks.len() > max || too_long {
+    let mut blocks = Vec::new();
+    let mut budget = max_chars;
+    let mut cut = false;
+    for piece in pieces(text, style.room()) {
+        if blocks.len() == max {
+            cut = true;
+            break;
+        }
+        let n = piece.chars().count();
+        if n > budget {
+            let kept = prefix(piece, budget);
+            if !is_blank(kept) {
+                blocks.push(style.section(kept));
+            }
+            cut = true;
+            break;
+        }
+        budget -= n;
+        blocks.push(style.section(piece));
+    }
+    if cut {
         blocks.truncate(max.saturating_sub(1));
         if max > 0 {
             blocks.push(context(cut_note));
@@ -176,3 +194,35 @@ pub(super) fn button(action_id: &str, text: &str, default_text: &str, style: &st
 
 /// The room a sender's text has in the blocks of one message.
 pub(super) const TEXT_ROOM: usize = BLOCKS_TEXT_MAX - FRAME_CHARS;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(blocks: &[Value]) -> Vec<&str> {
+        blocks.iter().filter_map(|b| b["text"]["text"].as_str()).collect()
+    }
+
+    #[test]
+    fn blank_padding_past_the_character_budget_does_not_push_out_the_text_after_it() {
+        let text = format!("{}\nx", " ".repeat(12_000));
+        let blocks = sections(&text, Style::Plain, 50, 9_000, "cut");
+        assert_eq!(shown(&blocks), ["x"]);
+    }
+
+    #[test]
+    fn a_text_over_the_character_budget_keeps_its_start_and_ends_with_the_cut_note() {
+        let text = "a".repeat(7_000);
+        let blocks = sections(&text, Style::Plain, 50, 5_000, "cut");
+        assert_eq!(shown(&blocks).concat(), "a".repeat(5_000));
+        assert_eq!(blocks.last().unwrap()["type"], "context");
+    }
+
+    #[test]
+    fn a_text_needing_more_sections_than_allowed_keeps_one_less_and_the_cut_note() {
+        let text = ["a", "b", "c"].map(|c| c.repeat(SECTION_MAX)).join("\n");
+        let blocks = sections(&text, Style::Plain, 2, 100_000, "cut");
+        assert_eq!(shown(&blocks), ["a".repeat(SECTION_MAX)]);
+        assert_eq!(blocks[1]["elements"][0]["text"], "cut");
+    }
+}
