@@ -1,6 +1,7 @@
 //! Dispatch core: the message spec and its validation, the routing plan, the service clients and
 //! the logic of the `incoming` and `triage` handlers. The Lambda binaries are thin wrappers.
 
+pub mod clients;
 pub mod compose;
 pub mod config;
 pub mod deadline;

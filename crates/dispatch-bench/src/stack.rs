@@ -7,8 +7,8 @@ use std::time::Duration;
 use dispatch_core::config::{Env, IncomingConfig, TriageConfig};
 use dispatch_core::deadline::{Deadline, RetryPolicy};
 use dispatch_core::ids::{GitHubOwner, Repo, RepoName, RequestId, SlackUserId};
-use dispatch_core::incoming::{AlarmError, Delivery, Incoming, Report};
-use dispatch_core::slack::callback::Callback;
+use dispatch_core::incoming::{AlarmError, Envelope, Incoming, Report};
+use dispatch_core::state::button::Callback;
 use dispatch_core::triage::{self, Triage};
 use dispatch_fakes::{Fakes, LambdaRuntime, Recorded};
 use hmac::{Hmac, Mac};
@@ -85,7 +85,7 @@ impl Stack {
     /// Runs one alarm through `incoming` as one SNS delivery.
     pub async fn alarm(&self, event_id: &str, message: &Value) -> Result<Report, AlarmError> {
         let body = message.to_string();
-        let delivery = Delivery { event_id, published: None, body: &body };
+        let delivery = Envelope { event_id, published: None, body: &body };
         self.incoming.handle(delivery, Deadline::after(BUDGET)).await
     }
 

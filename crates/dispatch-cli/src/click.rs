@@ -36,7 +36,7 @@ pub fn block_actions(click: &ClickSpec<'_>) -> Value {
         "response_url": click.response_url,
         "actions": [{
             "action_id": click.action_id,
-            "block_id": dispatch_core::slack::blocks::PROMPT_BLOCK,
+            "block_id": dispatch_core::compose::PROMPT_BLOCK,
             "value": click.value,
             "type": "button",
             "text": { "type": "plain_text", "text": click.text, "emoji": true },

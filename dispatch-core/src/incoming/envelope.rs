@@ -12,9 +12,6 @@ pub struct Envelope<'a> {
     pub body: &'a str,
 }
 
-/// The name [`Envelope`] had, kept for the code that still uses it.
-pub type Delivery<'a> = Envelope<'a>;
-
 /// Age of an envelope past which it may be a retry: Lambda retries a failed event a minute later
 /// at the earliest, while SNS hands a new message over within seconds.
 pub const RETRY_AGE: std::time::Duration = std::time::Duration::from_secs(30);

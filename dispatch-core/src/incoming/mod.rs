@@ -17,7 +17,7 @@ mod report;
 #[cfg(test)]
 mod tests;
 
-pub use envelope::{Delivery, Envelope, RETRY_AGE};
+pub use envelope::{Envelope, RETRY_AGE};
 pub use report::{
     AlarmError, EventReport, IncidentReport, InvocationError, IssueAction, IssueReport, Report, SlackReport,
     SlackResult,
@@ -27,9 +27,10 @@ use aws_lambda_events::sns::SnsEvent;
 use tracing::field::{Empty, display};
 use tracing::{Instrument, error, info, warn};
 
+use crate::clients::{Clients, SetupError};
 use crate::config::IncomingConfig;
 use crate::deadline::{Deadline, RetryPolicy};
-use crate::github::{GitHub, GitHubError};
+use crate::github::GitHub;
 use crate::message::parse_event;
 use crate::pagerduty::{PagerDuty, PagerDutyEvents};
 use crate::routing::{RoutingDefaults, plan};
@@ -62,36 +63,11 @@ pub struct Incoming {
     pub defaults: RoutingDefaults,
 }
 
-/// The clients could not be built.
-#[derive(Debug, thiserror::Error)]
-pub enum SetupError {
-    /// GitHub client.
-    #[error(transparent)]
-    GitHub(#[from] GitHubError),
-    /// HTTP client.
-    #[error("HTTP client: {0}")]
-    Http(String),
-}
-
 impl Incoming {
     /// Builds every client from the configuration.
     pub fn from_config(config: &IncomingConfig, policy: RetryPolicy) -> Result<Self, SetupError> {
-        let http = crate::http::client(policy.request_timeout).map_err(|e| SetupError::Http(e.to_string()))?;
-        Ok(Self {
-            github: GitHub::new(&config.github.api_url, &config.github.auth, policy)?,
-            slack: Slack::new(http.clone(), &config.slack_api_url, Some(config.slack_bot_token.clone()), policy),
-            pagerduty_events: config.pagerduty_events.as_ref().map(|events| {
-                PagerDutyEvents::new(http.clone(), &events.events_url, events.routing_key.clone(), policy)
-            }),
-            pagerduty: PagerDuty::new(
-                http,
-                &config.pagerduty.api_url,
-                config.pagerduty.api_key.clone(),
-                config.pagerduty.from.clone(),
-                policy,
-            ),
-            defaults: config.defaults.clone(),
-        })
+        let Clients { github, slack, pagerduty, pagerduty_events } = Clients::from_config(config, policy)?;
+        Ok(Self { github, slack, pagerduty, pagerduty_events, defaults: config.defaults.clone() })
     }
 
     /// Handles an SNS event: every record, each on its own; fails if any failed.

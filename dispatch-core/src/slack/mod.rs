@@ -3,11 +3,8 @@
 //! carrying Slack's code; a rate limit (HTTP 429 or `ratelimited`) is waited out within the
 //! caller's deadline.
 
-pub mod blocks;
 /// Button values moved to [`crate::state::button`] (state kept in users' DMs); this path stays for
 /// the fuzz targets and tools that name it.
-pub use crate::state::button as callback;
-
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};

@@ -7,11 +7,11 @@ use tracing::{error, info, warn};
 use super::Triage;
 use super::payload::{AlarmRef, Answer, Click};
 use super::reply::{Answered, ClickError};
+use crate::compose::Outcome;
 use crate::deadline::Deadline;
 use crate::github::{GitHubError, Issue};
 use crate::ids::{Repo, RequestId, ServiceId, SlackUserId};
 use crate::pagerduty::{IncidentOutcome, NewIncident};
-use crate::slack::blocks::Outcome;
 use crate::state::{Writers, answer};
 
 /// What a click acts on: its button's alarm, with the defaults for Node-era buttons.

@@ -15,11 +15,11 @@ use serde_json::Value;
 use tracing::field::Empty;
 use tracing::{Instrument, Span, error, info_span, warn};
 
+use crate::clients::{Clients, SetupError};
 use crate::config::{SlackVerification, TriageConfig};
 use crate::deadline::{Deadline, RetryPolicy};
 use crate::github::GitHub;
 use crate::ids::{Repo, ServiceId};
-use crate::incoming::SetupError;
 use crate::metrics;
 use crate::pagerduty::PagerDuty;
 use crate::slack::Slack;
@@ -62,22 +62,16 @@ pub fn policy() -> RetryPolicy {
 impl Triage {
     /// Builds the clients from the configuration.
     pub fn from_config(config: &TriageConfig, policy: RetryPolicy) -> Result<Self, SetupError> {
-        let http = crate::http::client(policy.request_timeout).map_err(|e| SetupError::Http(e.to_string()))?;
+        let Clients { github, slack, pagerduty, .. } = Clients::from_config(config, policy)?;
         if matches!(config.verification, SlackVerification::LegacyToken(_)) {
             warn!(
                 "SlackSigningSecret is not set: accepting Slack's legacy verification token. Set the signing secret."
             );
         }
         Ok(Self {
-            github: GitHub::new(&config.github.api_url, &config.github.auth, policy)?,
-            pagerduty: PagerDuty::new(
-                http.clone(),
-                &config.pagerduty.api_url,
-                config.pagerduty.api_key.clone(),
-                config.pagerduty.from.clone(),
-                policy,
-            ),
-            slack: Slack::new(http, &config.slack_api_url, config.slack_bot_token.clone(), policy),
+            github,
+            pagerduty,
+            slack,
             verification: config.verification.clone(),
             repo: config.github.repo.clone(),
             service: config.pagerduty.service.clone(),

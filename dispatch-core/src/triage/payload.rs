@@ -5,7 +5,7 @@
 use serde_json::Value;
 use url::Url;
 
-use crate::slack::blocks::{NO_ACTION, YES_ACTION};
+use crate::compose::{NO_ACTION, YES_ACTION};
 use crate::state::button::{BadCallback, Callback, LegacyCallback};
 
 /// Largest form body accepted. A `block_actions` payload echoes the whole message the button is

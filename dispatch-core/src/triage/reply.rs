@@ -6,11 +6,11 @@ use serde_json::Value;
 
 use super::answer::Alarm;
 use super::payload::Answer;
+use crate::compose::{self, Outcome};
 use crate::github::GitHubError;
 use crate::ids::SlackUserId;
 use crate::metrics::AnswerOutcome;
 use crate::pagerduty::PagerDutyError;
-use crate::slack::blocks::{self, Outcome};
 use crate::state::answer::Claim;
 
 const DEFAULT_YES: &str = "Thanks! The alarm was marked as expected and its issue closed.";
@@ -119,10 +119,10 @@ impl Reply {
                     Outcome::AlreadyEscalated => (AnswerOutcome::AlreadyEscalated, &alarm.no_response, DEFAULT_NO),
                 };
                 let response = response.as_deref().unwrap_or(default);
-                let body = blocks::answered(answered.outcome, response, user, &answered.when, &answered.issue_url);
+                let body = compose::answered(answered.outcome, response, user, &answered.when, &answered.issue_url);
                 Self { outcome, body }
             }
-            Err(e) => Self { outcome: e.outcome(), body: blocks::ephemeral(&e.sentence(alarm, answer)) },
+            Err(e) => Self { outcome: e.outcome(), body: compose::ephemeral(&e.sentence(alarm, answer)) },
         }
     }
 }

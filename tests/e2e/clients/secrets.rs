@@ -3,12 +3,13 @@
 
 use std::time::Duration;
 
+use dispatch_core::compose;
 use dispatch_core::config::{IncomingConfig, TriageConfig};
 use dispatch_core::deadline::Deadline;
 use dispatch_core::github::{GitHub, NewIssue};
 use dispatch_core::ids::SlackChannel;
 use dispatch_core::pagerduty::{Event, EventPayload, NewIncident, PagerDuty, PagerDutyEvents, Severity};
-use dispatch_core::slack::{Slack, blocks};
+use dispatch_core::slack::Slack;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -105,7 +106,7 @@ async fn no_secret_reaches_logs_debug_output_or_errors() {
     let lookup =
         github.find_duplicate(repo, "t", dispatch_core::github::Counted::Open, None, deadline).await.unwrap_err();
     let channel = SlackChannel::parse("U012ABCDEF").unwrap();
-    let post = slack.post_message(&channel, &blocks::text_message("hello"), deadline).await.unwrap_err();
+    let post = slack.post_message(&channel, &compose::text_message("hello"), deadline).await.unwrap_err();
     let incident = NewIncident {
         title: "t".into(),
         details: None,

@@ -3,10 +3,11 @@
 
 use std::time::{Duration, Instant};
 
+use dispatch_core::compose;
 use dispatch_core::deadline::Deadline;
 use dispatch_core::ids::SlackChannel;
 use dispatch_core::message::Prompt;
-use dispatch_core::slack::{Posted, Slack, SlackError, SlackMessage, blocks};
+use dispatch_core::slack::{Posted, Slack, SlackError, SlackMessage};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use wiremock::matchers::{any, body_json, header, method, path};
@@ -26,7 +27,7 @@ fn channel() -> SlackChannel {
 }
 
 fn message() -> SlackMessage {
-    blocks::text_message("disk full on db-1")
+    compose::text_message("disk full on db-1")
 }
 
 fn ok_reply() -> ResponseTemplate {
@@ -228,7 +229,7 @@ async fn without_a_token_post_message_fails_with_no_token_and_sends_nothing() {
 async fn respond_posts_the_body_to_the_response_url_without_the_bot_token_and_accepts_a_plain_ok() {
     let server = MockServer::start().await;
     catch_all(&server).await;
-    let body = blocks::ephemeral("Thanks, noted.");
+    let body = compose::ephemeral("Thanks, noted.");
     Mock::given(method("POST"))
         .and(path("/actions/T1/123/abc"))
         .and(|request: &Request| !request.headers.contains_key("authorization"))
@@ -260,7 +261,7 @@ async fn a_self_service_prompt_arrives_with_a_primary_yes_and_a_danger_no_button
         yes_response: None,
         no_response: None,
     };
-    let message = blocks::self_service_prompt(&prompt, "https://github.com/acme/audit/issues/4", 4, "{\"v\":1}");
+    let message = compose::self_service_prompt(&prompt, "https://github.com/acme/audit/issues/4", 4, "{\"v\":1}");
 
     let result = slack(&url(&server), Some(TOKEN)).post_message(&channel(), &message, deadline()).await;
 
@@ -270,7 +271,7 @@ async fn a_self_service_prompt_arrives_with_a_primary_yes_and_a_danger_no_button
     let buttons = &body["blocks"][3]["elements"];
     assert_eq!(body["blocks"][3]["type"], "actions");
     assert_eq!(buttons[0]["style"], "primary");
-    assert_eq!(buttons[0]["action_id"], blocks::YES_ACTION);
+    assert_eq!(buttons[0]["action_id"], compose::YES_ACTION);
     assert_eq!(buttons[0]["action_id"], "dispatch_yes");
     assert_eq!(buttons[1]["style"], "danger");
     assert_eq!(buttons[1]["action_id"], "dispatch_no");

@@ -2,9 +2,9 @@
 //! own validator (written apart from `slack::blocks`), for any texts: arbitrary Unicode, line ends
 //! anywhere, lengths up to 40,000 with the section edges (3,000, 3,001, 3,000 and a line end).
 
+use dispatch_core::compose::{self, Outcome, TEXT_MAX};
 use dispatch_core::ids::{RequestId, SlackChannel};
 use dispatch_core::message::Prompt;
-use dispatch_core::slack::blocks::{self, Outcome, TEXT_MAX};
 use dispatch_core::slack::{Slack, SlackMessage};
 use dispatch_fakes::FakeSlack;
 use dispatch_fakes::block_kit::check_message;
@@ -126,7 +126,7 @@ fn response_accepted(body: &Value) -> Result<(), String> {
 
 /// The characters that show, in order.
 fn visible(text: &str) -> String {
-    text.chars().filter(|c| !blocks::is_blank(c.encode_utf8(&mut [0; 4]))).collect()
+    text.chars().filter(|c| !compose::is_blank(c.encode_utf8(&mut [0; 4]))).collect()
 }
 
 fn section_texts(blocks: &[Value]) -> String {
@@ -147,33 +147,33 @@ proptest! {
     ) {
         let request_id = RequestId::parse("ss-1").unwrap();
         let built = [
-            ("self_service_prompt", blocks::self_service_prompt(&prompt, &url, number, &value)),
-            ("prompt_without_buttons", blocks::prompt_without_buttons(&prompt, &url, number)),
-            ("text_message", blocks::text_message(&text)),
-            ("missing_slack_id_notice", blocks::missing_slack_id_notice(&request_id, Some(&text))),
-            ("missing_slack_id_notice without user", blocks::missing_slack_id_notice(&request_id, None)),
-            ("delivery_error_notice", blocks::delivery_error_notice(&request_id, &text, &short)),
+            ("self_service_prompt", compose::self_service_prompt(&prompt, &url, number, &value)),
+            ("prompt_without_buttons", compose::prompt_without_buttons(&prompt, &url, number)),
+            ("text_message", compose::text_message(&text)),
+            ("missing_slack_id_notice", compose::missing_slack_id_notice(&request_id, Some(&text))),
+            ("missing_slack_id_notice without user", compose::missing_slack_id_notice(&request_id, None)),
+            ("delivery_error_notice", compose::delivery_error_notice(&request_id, &text, &short)),
         ];
         for (name, message) in &built {
             prop_assert_eq!(slack_accepts(message), Ok(()), "{} refused", name);
         }
         for outcome in [Outcome::Acknowledged, Outcome::Escalated, Outcome::AlreadyEscalated] {
-            let answer = blocks::answered(outcome, &text, &short, &short, &url);
+            let answer = compose::answered(outcome, &text, &short, &short, &url);
             prop_assert_eq!(response_accepted(&answer), Ok(()), "answered refused");
         }
-        prop_assert_eq!(response_accepted(&blocks::ephemeral(&text)), Ok(()), "ephemeral refused");
+        prop_assert_eq!(response_accepted(&compose::ephemeral(&text)), Ok(()), "ephemeral refused");
     }
 
     #[test]
     fn a_text_loses_only_what_shows_nothing_unless_it_had_to_be_cut(text in text()) {
-        let message = blocks::text_message(&text);
+        let message = compose::text_message(&text);
         let shown = visible(&section_texts(&message.blocks));
         let cut = message.blocks.last().is_some_and(|b| b["type"] == "context");
         if cut && !visible(&text).is_empty() {
             prop_assert!(visible(&text).starts_with(&shown), "the kept part is not the start of the text");
             let kept = section_texts(&message.blocks).chars().count();
             prop_assert!(
-                message.blocks.len() == blocks::BLOCKS_MAX || kept + 3_000 > blocks::BLOCKS_TEXT_MAX - 800,
+                message.blocks.len() == compose::BLOCKS_MAX || kept + 3_000 > compose::BLOCKS_TEXT_MAX - 800,
                 "cut although it fitted: {} blocks, {} characters", message.blocks.len(), kept
             );
         } else {
@@ -183,7 +183,7 @@ proptest! {
 
     #[test]
     fn the_prompts_message_and_buttons_keep_what_the_sender_wrote_when_it_fits(prompt in prompt(), value in "[ -~]{1,2000}") {
-        let message = blocks::self_service_prompt(&prompt, "https://github.com/acme/audit/issues/4", 4, &value);
+        let message = compose::self_service_prompt(&prompt, "https://github.com/acme/audit/issues/4", 4, &value);
         let link_text = json!("<https://github.com/acme/audit/issues/4|GitHub issue #4>");
         let link = message.blocks.iter().position(|b| b["elements"][0]["text"] == link_text).unwrap();
         let message_part = &message.blocks[..link];
@@ -192,7 +192,7 @@ proptest! {
         }
         let buttons = message.blocks.last().unwrap()["elements"].as_array().unwrap().clone();
         prop_assert!(buttons.iter().all(|b| b["value"] == value.as_str()));
-        if (1..=blocks::BUTTON_TEXT_MAX).contains(&prompt.yes.chars().count()) && !blocks::is_blank(&prompt.yes) {
+        if (1..=compose::BUTTON_TEXT_MAX).contains(&prompt.yes.chars().count()) && !compose::is_blank(&prompt.yes) {
             prop_assert_eq!(&buttons[0]["text"]["text"], prompt.yes.as_str());
         }
     }
@@ -219,8 +219,8 @@ async fn a_message_of_exactly_3000_characters_and_a_line_end_is_delivered_as_one
     };
     let channel = SlackChannel::parse("U012ABCDEF").unwrap();
 
-    let broadcast = slack.post_message(&channel, &blocks::text_message(&text), deadline()).await;
-    let prompt = blocks::self_service_prompt(&prompt, "https://github.com/acme/audit/issues/4", 4, "{\"v\":1}");
+    let broadcast = slack.post_message(&channel, &compose::text_message(&text), deadline()).await;
+    let prompt = compose::self_service_prompt(&prompt, "https://github.com/acme/audit/issues/4", 4, "{\"v\":1}");
     let self_service = slack.post_message(&channel, &prompt, deadline()).await;
 
     assert!(broadcast.is_ok(), "{broadcast:?}");

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use dispatch_core::deadline::{Deadline, RetryPolicy};
-use dispatch_core::incoming::{AlarmError, Delivery, Incoming, InvocationError, Report};
-use dispatch_core::slack::callback::Callback;
+use dispatch_core::incoming::{AlarmError, Envelope, Incoming, InvocationError, Report};
+use dispatch_core::state::button::Callback;
 use dispatch_fakes::{Fakes, Posted};
 use serde_json::Value;
 
@@ -47,14 +47,14 @@ impl Harness {
     /// Runs one message as the event `event_id`.
     pub async fn run(&self, event_id: &str, message: &Value) -> Result<Report, AlarmError> {
         let body = message.to_string();
-        let delivery = Delivery { event_id, published: Some("2026-11-27T14:02:11Z"), body: &body };
+        let delivery = Envelope { event_id, published: Some("2026-11-27T14:02:11Z"), body: &body };
         self.incoming.handle(delivery, deadline()).await
     }
 
     /// Runs one message as the event `event_id`, with `budget` to do it in.
     pub async fn run_within(&self, event_id: &str, message: &Value, budget: Duration) -> Result<Report, AlarmError> {
         let body = message.to_string();
-        let delivery = Delivery { event_id, published: Some("2026-11-27T14:02:11Z"), body: &body };
+        let delivery = Envelope { event_id, published: Some("2026-11-27T14:02:11Z"), body: &body };
         self.incoming.handle(delivery, Deadline::after(budget)).await
     }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use dispatch_core::ids::{GitHubOwner, Repo, RepoName, RequestId, SlackUserId};
-use dispatch_core::slack::callback::Callback;
+use dispatch_core::state::button::Callback;
 use dispatch_fakes::Fakes;
 use serde_json::{Value, json};
 

@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use dispatch_core::slack::callback::{Callback, LegacyCallback};
+use dispatch_core::state::button::{Callback, LegacyCallback};
 use dispatch_core::triage::event::{self, HttpRequest, Shape};
 use dispatch_core::triage::payload;
 use proptest::prelude::*;

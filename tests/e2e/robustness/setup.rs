@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use dispatch_core::deadline::{Deadline, RetryPolicy};
-use dispatch_core::incoming::{AlarmError, Delivery, Incoming, Report};
+use dispatch_core::incoming::{AlarmError, Envelope, Incoming, Report};
 use dispatch_core::triage::Triage;
 use dispatch_fakes::Fakes;
 use serde_json::Value;
@@ -52,7 +52,7 @@ pub async fn stack_with(incoming_policy: RetryPolicy, triage_policy: RetryPolicy
 impl Stack {
     pub async fn run(&self, event_id: &str, message: &Value) -> Result<Report, AlarmError> {
         let body = message.to_string();
-        let delivery = Delivery { event_id, published: None, body: &body };
+        let delivery = Envelope { event_id, published: None, body: &body };
         self.incoming.handle(delivery, Deadline::after(Duration::from_secs(15))).await
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use base64::Engine;
 use chrono::{DateTime, TimeZone, Utc};
 use dispatch_core::deadline::{Deadline, RetryPolicy};
-use dispatch_core::incoming::{Delivery, Incoming};
+use dispatch_core::incoming::{Envelope, Incoming};
 use dispatch_core::triage::Triage;
 use dispatch_core::triage::event::{HttpRequest, HttpResponse, Shape};
 use dispatch_fakes::Fakes;
@@ -54,7 +54,7 @@ impl Harness {
         let event_id = format!("e-{}", self.fakes.slack.messages().len());
         self.incoming
             .handle(
-                Delivery { event_id: &event_id, published: None, body: &body },
+                Envelope { event_id: &event_id, published: None, body: &body },
                 Deadline::after(Duration::from_secs(10)),
             )
             .await

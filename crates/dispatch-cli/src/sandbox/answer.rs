@@ -1,10 +1,10 @@
 //! The answer to a self-service prompt: a signed click through `Triage::handle`, and its effect.
 
 use chrono::Utc;
+use dispatch_core::compose::{ACKNOWLEDGED_COLOUR, NO_ACTION, YES_ACTION};
 use dispatch_core::incoming::{Report, SlackResult};
 use dispatch_core::routing::SlackContent;
 use dispatch_core::slack::SlackMessage;
-use dispatch_core::slack::blocks::{ACKNOWLEDGED_COLOUR, NO_ACTION, YES_ACTION};
 use dispatch_fakes::FakeIncident;
 use serde_json::Value;
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use dispatch_core::config::{Env, IncomingConfig, TriageConfig};
 use dispatch_core::deadline::{Deadline, RetryPolicy};
-use dispatch_core::incoming::{AlarmError, Delivery, Incoming};
+use dispatch_core::incoming::{AlarmError, Envelope, Incoming};
 use dispatch_core::triage::{self, Triage};
 use dispatch_fakes::Fakes;
 
@@ -149,7 +149,7 @@ impl Sandbox {
         };
         let slack_before = self.fakes.slack.messages().len();
         let event_id = format!("sandbox-{n}");
-        let delivery = Delivery { event_id: &event_id, published: None, body: &body };
+        let delivery = Envelope { event_id: &event_id, published: None, body: &body };
         let report = match self.incoming.handle(delivery, Deadline::after(MESSAGE_BUDGET)).await {
             Ok(report) => report,
             Err(AlarmError::Invalid(e)) => {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use dispatch_core::config::{Env, IncomingConfig};
 use dispatch_core::deadline::{Deadline, RetryPolicy};
-use dispatch_core::incoming::{Delivery, Incoming, SlackResult};
+use dispatch_core::incoming::{Envelope, Incoming, SlackResult};
 
 use crate::helpers::*;
 
@@ -49,7 +49,7 @@ async fn the_printed_settings_drive_a_real_incoming_handler_until_sigterm() {
     let incoming = Incoming::from_config(&config, RetryPolicy::default()).unwrap();
     let body = std::fs::read_to_string(example("broadcast.json")).unwrap();
     let report = incoming
-        .handle(Delivery { event_id: "e-1", published: None, body: &body }, Deadline::after(Duration::from_secs(30)))
+        .handle(Envelope { event_id: "e-1", published: None, body: &body }, Deadline::after(Duration::from_secs(30)))
         .await
         .unwrap();
     assert_eq!(report.issue.unwrap().issue.number, 1);

@@ -32,14 +32,14 @@ fn an_answer_replaces_the_prompt_with_the_alarms_own_text_or_the_default() {
     assert_eq!(own.outcome, AnswerOutcome::Acknowledged);
     assert_eq!(
         own.body,
-        blocks::answered(Outcome::Acknowledged, "Closed, thanks", "U1", &answered.when, "https://x/7")
+        compose::answered(Outcome::Acknowledged, "Closed, thanks", "U1", &answered.when, "https://x/7")
     );
     let escalated = Answered { outcome: Outcome::AlreadyEscalated, ..answered };
     let default = Reply::of(&Ok(escalated.clone()), &alarm(Some("Closed, thanks")), Answer::No, "U1");
     assert_eq!(default.outcome, AnswerOutcome::AlreadyEscalated);
     assert_eq!(
         default.body,
-        blocks::answered(Outcome::AlreadyEscalated, DEFAULT_NO, "U1", &escalated.when, "https://x/7")
+        compose::answered(Outcome::AlreadyEscalated, DEFAULT_NO, "U1", &escalated.when, "https://x/7")
     );
 }
 
