@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Lints every CloudFormation template in cloudformation/ with cfn-lint (installed by .ci/run, or
 # `pip install cfn-lint`). Errors and warnings fail the build; informational findings are shown.
-# dispatch-core/tests/deploy.rs (run by `cargo test`) checks the template against the settings the
+# tests/e2e/deploy/ (run by `cargo test`) checks the template against the settings the
 # binaries read.
 set -euo pipefail
 cd "$(dirname "$0")/.."

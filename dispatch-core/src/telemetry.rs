@@ -167,34 +167,48 @@ impl<S> Filter<S> for EventsOnly {
     }
 }
 
+/// Test support: what a subscriber from [`subscriber`] writes, kept in memory.
+#[cfg(test)]
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Written(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+#[cfg(test)]
+impl Written {
+    /// The binaries' subscriber with `filter`, writing here.
+    pub(crate) fn subscriber(&self, filter: &str) -> impl Subscriber + Send + Sync + 'static {
+        let sink = self.clone();
+        subscriber(Some(filter), move || sink.clone())
+    }
+
+    /// Every line written so far, parsed.
+    pub(crate) fn lines(&self) -> Vec<Value> {
+        let text = String::from_utf8(self.0.lock().unwrap().clone()).unwrap();
+        text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    }
+}
+
+#[cfg(test)]
+impl std::io::Write for Written {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
-
     use serde_json::{Value, json};
     use tracing::field::Empty;
 
     /// The lines a subscriber from [`super::subscriber`] wrote while `f` ran.
     fn lines(filter: &str, f: impl FnOnce()) -> Vec<Value> {
-        let written = Arc::new(Mutex::new(Vec::<u8>::new()));
-        let sink = written.clone();
-        let writer = move || Sink(sink.clone());
-        tracing::subscriber::with_default(super::subscriber(Some(filter), writer), f);
-        let text = String::from_utf8(written.lock().unwrap().clone()).unwrap();
-        text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
-    }
-
-    struct Sink(Arc<Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Sink {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
+        let written = super::Written::default();
+        tracing::subscriber::with_default(written.subscriber(filter), f);
+        written.lines()
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! services are unreachable here, so an alarm fails at its first request: the flows themselves are
 //! tested end to end in `tests/`.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -38,32 +37,16 @@ async fn unreachable_services() -> Incoming {
 
 /// The log lines the binaries' subscriber writes on this thread while `f` runs.
 async fn logged<T>(f: impl Future<Output = T>) -> (Vec<Value>, T) {
-    let written = Arc::new(Mutex::new(Vec::<u8>::new()));
-    let sink = written.clone();
-    let subscriber = crate::telemetry::subscriber(Some("info"), move || Sink(sink.clone()));
+    let written = crate::telemetry::Written::default();
     let output = {
-        let _default = tracing::subscriber::set_default(subscriber);
+        let _default = tracing::subscriber::set_default(written.subscriber("info"));
         f.await
     };
-    let text = String::from_utf8(written.lock().unwrap().clone()).unwrap();
-    (text.lines().map(|l| serde_json::from_str(l).unwrap()).collect(), output)
+    (written.lines(), output)
 }
 
 fn deadline() -> Deadline {
     Deadline::after(Duration::from_secs(5))
-}
-
-struct Sink(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 fn line<'a>(lines: &'a [Value], message: &str) -> &'a Value {
