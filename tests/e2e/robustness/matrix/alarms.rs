@@ -124,6 +124,10 @@ pub(super) fn faults() -> Vec<(&'static str, Inject)> {
         ("github lookup timeout", Inject::GitHub(List, Fault::Hang(hang), 3)),
         ("github lookup 429", Inject::GitHub(List, Fault::RateLimited { status: 429, retry_after: 1 }, 1)),
         ("github search 500", Inject::GitHub(Search, Fault::Status(500), 3)),
+        // GraphQL unusable: absent (a GitHub Enterprise without it), failing, or rate limited.
+        ("github graphql 404", Inject::GitHub(GraphQl, Fault::Status(404), 100)),
+        ("github graphql 502", Inject::GitHub(GraphQl, Fault::Status(502), 3)),
+        ("github graphql 403 limit", Inject::GitHub(GraphQl, Fault::github_secondary_limit(1), 1)),
         ("github create 500", Inject::GitHub(Create, Fault::Status(500), 3)),
         ("github create timeout", Inject::GitHub(Create, Fault::AppliedThenHang(hang), 1)),
         ("github create 429", Inject::GitHub(Create, Fault::github_secondary_limit(1), 1)),
