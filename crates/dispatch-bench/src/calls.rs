@@ -116,5 +116,9 @@ fn github_route(request: &Recorded) -> &'static str {
 }
 
 fn slack_route(request: &Recorded) -> &'static str {
-    if request.path.ends_with("/chat.postMessage") { "chat.postMessage" } else { "response_url" }
+    match request.path.rsplit('/').next() {
+        Some("chat.postMessage") => "chat.postMessage",
+        Some("users.lookupByEmail") => "users.lookupByEmail",
+        _ => "response_url",
+    }
 }

@@ -152,7 +152,7 @@ impl Kind {
     pub fn label(self) -> &'static str {
         match self {
             Self::SelfService => "self-service",
-            Self::Broadcast => "broadcast (2 users)",
+            Self::Broadcast => "broadcast (3 users, one by an email Slack does not know)",
             Self::Nag => "nag",
             Self::LowPriority => "low-priority",
             Self::HighPriority => "high-priority",
