@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use tokio::sync::{Notify, oneshot};
 
-use crate::server::{Incoming, Recorded, serve, unexpected};
+use crate::server::{Incoming, Recorded, lock, serve, unexpected};
 
 /// The result of one invocation.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,10 +36,6 @@ pub struct LambdaRuntime {
     state: Arc<Mutex<State>>,
     ready: Arc<Notify>,
     init_failed: Arc<Notify>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl LambdaRuntime {

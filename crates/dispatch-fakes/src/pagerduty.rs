@@ -9,7 +9,7 @@ use axum::http::Method;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use crate::server::{Fault, Faults, Incoming, Recorded, json, late, serve, short_circuit, unexpected};
+use crate::server::{Fault, Faults, Incoming, Recorded, json, late, lock, serve, short_circuit, unexpected};
 
 /// An incident the fake holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,10 +98,6 @@ pub struct FakePagerDuty {
     url: String,
     state: Arc<Mutex<State>>,
     log: Arc<Mutex<Vec<Recorded>>>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl FakePagerDuty {

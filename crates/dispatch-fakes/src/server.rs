@@ -63,6 +63,11 @@ pub enum Fault {
     AppliedLate(u16),
 }
 
+/// Locks `mutex`, also after a panic elsewhere poisoned it: a fake keeps serving the other tests.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Planned faults by route, each for a number of requests.
 #[derive(Debug)]
 pub struct Faults<R> {

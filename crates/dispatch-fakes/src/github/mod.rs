@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
-use crate::server::{Fault, Faults, Recorded, serve};
+use crate::server::{Fault, Faults, Recorded, lock, serve};
 
 /// A GitHub route, for fault injection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,10 +102,6 @@ pub struct FakeGitHub {
     url: String,
     state: Arc<Mutex<State>>,
     log: Arc<Mutex<Vec<Recorded>>>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl FakeGitHub {

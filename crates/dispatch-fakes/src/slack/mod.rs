@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
-use crate::server::{Fault, Faults, Recorded, serve};
+use crate::server::{Fault, Faults, Recorded, lock, serve};
 
 use api::handle;
 pub use payloads::{legacy_interactive_message_payload, stored_message};
@@ -95,10 +95,6 @@ pub struct FakeSlack {
     url: String,
     state: Arc<Mutex<State>>,
     log: Arc<Mutex<Vec<Recorded>>>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl FakeSlack {
