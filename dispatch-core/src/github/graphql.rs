@@ -33,6 +33,19 @@ macro_rules! issue_fields {
     };
 }
 
+/// What a page of the search returns: its count, where the next page starts, and its issues.
+macro_rules! search_fields {
+    () => {
+        concat!(
+            "    issueCount\n",
+            "    pageInfo { hasNextPage endCursor }\n",
+            "    nodes { ... on Issue { ",
+            issue_fields!(),
+            " } }\n"
+        )
+    };
+}
+
 /// The newest 100 issues (open and closed; pull requests are not issues here) and the first page
 /// of the search.
 const LOOKUP: &str = concat!(
@@ -46,11 +59,7 @@ const LOOKUP: &str = concat!(
     "    }\n",
     "  }\n",
     "  search(type: ISSUE, query: $search, first: 100) {\n",
-    "    issueCount\n",
-    "    pageInfo { hasNextPage endCursor }\n",
-    "    nodes { ... on Issue { ",
-    issue_fields!(),
-    " } }\n",
+    search_fields!(),
     "  }\n",
     "}\n"
 );
@@ -59,11 +68,7 @@ const LOOKUP: &str = concat!(
 const SEARCH_PAGE: &str = concat!(
     "query SearchPage($search: String!, $after: String!) {\n",
     "  search(type: ISSUE, query: $search, first: 100, after: $after) {\n",
-    "    issueCount\n",
-    "    pageInfo { hasNextPage endCursor }\n",
-    "    nodes { ... on Issue { ",
-    issue_fields!(),
-    " } }\n",
+    search_fields!(),
     "  }\n",
     "}\n"
 );

@@ -14,6 +14,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use super::helpers::{catch_all, deadline, policy, url};
 
+use crate::support::mocks::once_then;
+
 const API_KEY: &str = "pd-key";
 
 fn pagerduty(server: &MockServer) -> PagerDuty {
@@ -191,13 +193,8 @@ async fn the_api_key_never_appears_in_a_refusals_display_or_debug() {
 async fn a_429_is_waited_out_for_its_retry_after_then_the_incident_is_created() {
     let server = MockServer::start().await;
     catch_all(&server).await;
-    post_incidents()
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&server)
+    once_then(&server, post_incidents, ResponseTemplate::new(429).insert_header("Retry-After", "1"), created_reply())
         .await;
-    post_incidents().respond_with(created_reply()).expect(1).mount(&server).await;
 
     let started = Instant::now();
     let outcome = pagerduty(&server).create_incident(&incident(), deadline()).await;
@@ -229,8 +226,7 @@ async fn a_503_on_every_attempt_is_retried_up_to_the_policy_then_reported_as_tra
 async fn a_500_then_a_201_creates_the_incident_on_the_second_attempt() {
     let server = MockServer::start().await;
     catch_all(&server).await;
-    post_incidents().respond_with(ResponseTemplate::new(500)).up_to_n_times(1).expect(1).mount(&server).await;
-    post_incidents().respond_with(created_reply()).expect(1).mount(&server).await;
+    once_then(&server, post_incidents, ResponseTemplate::new(500), created_reply()).await;
 
     let outcome = pagerduty(&server).create_incident(&incident(), deadline()).await;
 

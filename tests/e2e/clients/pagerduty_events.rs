@@ -18,6 +18,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use super::helpers::{catch_all, deadline, policy, url};
 
+use crate::support::mocks::once_then;
+
 pub const ROUTING_KEY: &str = "e93facc04764012d7bfb002500d5d1a6";
 
 fn routing_key() -> RoutingKey {
@@ -210,13 +212,13 @@ async fn the_fake_pagerduty_refuses_what_the_events_api_refuses_naming_the_field
 async fn a_429_is_waited_out_for_its_retry_after_then_the_event_is_accepted() {
     let server = MockServer::start().await;
     catch_all(&server).await;
-    post_enqueue()
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&server)
-        .await;
-    post_enqueue().respond_with(accepted("Root login on prod-db-1")).expect(1).mount(&server).await;
+    once_then(
+        &server,
+        post_enqueue,
+        ResponseTemplate::new(429).insert_header("Retry-After", "1"),
+        accepted("Root login on prod-db-1"),
+    )
+    .await;
 
     let started = Instant::now();
     let answer = events(&server).enqueue(&trigger("t", Severity::Critical), deadline()).await;

@@ -15,6 +15,8 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use super::helpers::{catch_all, deadline, policy, url};
 
+use crate::support::mocks::once_then;
+
 const TOKEN: &str = "xoxb-test";
 
 fn slack(server_url: &url::Url, token: Option<&str>) -> Slack {
@@ -110,17 +112,15 @@ async fn an_ok_false_reply_is_an_api_error_with_slacks_code_and_is_not_retried()
 async fn an_ok_false_ratelimited_reply_is_waited_out_for_its_retry_after_then_the_post_succeeds() {
     let server = MockServer::start().await;
     catch_all(&server).await;
-    post_message()
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("Retry-After", "1")
-                .set_body_json(json!({ "ok": false, "error": "ratelimited" })),
-        )
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&server)
-        .await;
-    post_message().respond_with(ok_reply()).expect(1).mount(&server).await;
+    once_then(
+        &server,
+        post_message,
+        ResponseTemplate::new(200)
+            .insert_header("Retry-After", "1")
+            .set_body_json(json!({ "ok": false, "error": "ratelimited" })),
+        ok_reply(),
+    )
+    .await;
 
     assert_posted_after_waiting(&server).await;
 }
@@ -129,13 +129,7 @@ async fn an_ok_false_ratelimited_reply_is_waited_out_for_its_retry_after_then_th
 async fn a_429_is_waited_out_for_its_retry_after_then_the_post_succeeds() {
     let server = MockServer::start().await;
     catch_all(&server).await;
-    post_message()
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&server)
-        .await;
-    post_message().respond_with(ok_reply()).expect(1).mount(&server).await;
+    once_then(&server, post_message, ResponseTemplate::new(429).insert_header("Retry-After", "1"), ok_reply()).await;
 
     assert_posted_after_waiting(&server).await;
 }

@@ -14,6 +14,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use super::helpers::{catch_all, deadline, policy, url};
 
+use crate::support::mocks::once_then;
+
 fn slack(base: &url::Url, token: &str) -> Slack {
     let http = dispatch_core::http::client(Duration::from_millis(500)).unwrap();
     Slack::new(http, base, Some(SecretString::from(token.to_owned())), policy())
@@ -92,20 +94,14 @@ async fn a_missing_scope_is_unauthorized_and_a_500_on_every_attempt_is_transient
 async fn a_429_is_waited_out_for_its_retry_after_and_one_past_the_deadline_gives_up_at_once() {
     let server = MockServer::start().await;
     catch_all(&server).await;
-    lookup()
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&server)
-        .await;
-    lookup()
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({ "ok": true, "user": { "id": "U1", "deleted": true, "is_bot": false } })),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
+    once_then(
+        &server,
+        lookup,
+        ResponseTemplate::new(429).insert_header("retry-after", "1"),
+        ResponseTemplate::new(200)
+            .set_body_json(json!({ "ok": true, "user": { "id": "U1", "deleted": true, "is_bot": false } })),
+    )
+    .await;
     let client = slack(&url(&server), "xoxb-test");
 
     let started = Instant::now();

@@ -1,10 +1,11 @@
 //! What the suites share: the example messages, the settings of a deployment on the fakes, Slack's
 //! signing and click payloads, SNS events, log capture, a KMS client for the fake KMS, metric lines,
-//! and the real binaries. The servers themselves are the fakes crate's.
+//! wiremock set-ups, and the real binaries. The servers themselves are the fakes crate's.
 
 pub mod binary;
 pub mod emf;
 pub mod examples;
+pub mod mocks;
 pub mod settings;
 pub mod slack;
 pub mod sns;
