@@ -19,8 +19,10 @@ pub struct Recorded {
     pub method: String,
     /// Path.
     pub path: String,
-    /// Query parameters.
+    /// Query parameters (of a name given twice, the last).
     pub query: HashMap<String, String>,
+    /// The query string as sent (empty when none): every value of a name given more than once.
+    pub query_string: String,
     /// Headers, names lowercase.
     pub headers: HashMap<String, String>,
     /// Body.
@@ -31,6 +33,14 @@ impl Recorded {
     /// The body as JSON (`Null` if it is not JSON).
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+
+    /// Every value of query parameter `name`, in order (`statuses[]=a&statuses[]=b`).
+    pub fn query_all(&self, name: &str) -> Vec<String> {
+        url::form_urlencoded::parse(self.query_string.as_bytes())
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+            .collect()
     }
 
     /// A header.
@@ -143,6 +153,7 @@ where
                     .query()
                     .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
                     .unwrap_or_default(),
+                query_string: uri.query().unwrap_or_default().to_owned(),
                 headers: headers
                     .iter()
                     .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))

@@ -1,21 +1,25 @@
-//! The routes of the fake Slack: `chat.postMessage`, `users.lookupByEmail`, `auth.test`,
-//! `conversations.info` and the `response_url`s.
+//! The routes of the fake Slack: `chat.postMessage` (thread replies too), `chat.update`,
+//! `users.lookupByEmail`, `auth.test`, `conversations.info` and the `response_url`s.
 
 use std::sync::Mutex;
 
 use axum::http::Method;
 use axum::response::Response;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use super::payloads::{channel_name, conversation_of};
-use super::{BOT_ID, BOT_USER_ID, DISPATCH_SCOPES, Posted, SlackRoute, State, TEAM_DOMAIN, TEAM_ID, lock};
+use super::payloads::{channel_name, conversation_of, stored_message};
+use super::{
+    BOT_ID, BOT_USER_ID, DISPATCH_SCOPES, Posted, Revision, SlackRoute, State, TEAM_DOMAIN, TEAM_ID, Updated, lock,
+    next_ts,
+};
 use crate::block_kit::{BLOCKS_TOO_LONG, MAX_MESSAGE_TEXT, check_message};
-use crate::server::{Incoming, Recorded, json, late, short_circuit, unexpected};
+use crate::server::{Fault, Incoming, Recorded, json, late, short_circuit, unexpected};
 
 pub(super) async fn handle(state: &Mutex<State>, request: Incoming) -> Response {
     let s: Vec<&str> = request.segments.iter().map(String::as_str).collect();
     match (&request.method, s.as_slice()) {
         (&Method::POST, ["api", "chat.postMessage"]) => post_message(state, &request.recorded).await,
+        (&Method::POST, ["api", "chat.update"]) => update_message(state, &request.recorded).await,
         (&Method::GET | &Method::POST, ["api", "users.lookupByEmail"]) => {
             lookup_by_email(state, &request.recorded).await
         }
@@ -41,24 +45,64 @@ pub(super) async fn handle(state: &Mutex<State>, request: Incoming) -> Response 
     }
 }
 
-async fn post_message(state: &Mutex<State>, request: &Recorded) -> Response {
+/// Slack's answer to a request without a bot token (`not_authed`) or with a wrong one
+/// (`invalid_auth`); `None` for a bot token.
+fn refused_token(request: &Recorded) -> Option<Response> {
     let token = request.header("authorization").and_then(|a| a.strip_prefix("Bearer ")).unwrap_or_default();
-    if !token.starts_with("xoxb-") {
-        return json(
-            200,
-            json!({ "ok": false, "error": if token.is_empty() { "not_authed" } else { "invalid_auth" } }),
-        );
+    let error = match token {
+        t if t.starts_with("xoxb-") => return None,
+        "" => "not_authed",
+        _ => "invalid_auth",
+    };
+    Some(json(200, json!({ "ok": false, "error": error })))
+}
+
+/// The first fault planned for one of `routes`, most specific first.
+fn take_fault(state: &Mutex<State>, routes: &[SlackRoute]) -> Option<Fault> {
+    let mut state = lock(state);
+    routes.iter().find_map(|route| state.faults.take(route))
+}
+
+/// What Slack refuses in a message's content, as `chat.postMessage` and `chat.update` both check
+/// it: no text at all, `blocks` that are not a list, blocks out of Block Kit's limits.
+fn check_content(body: &Value) -> Result<(), &'static str> {
+    if body["text"].as_str().unwrap_or_default().is_empty() && body["blocks"].as_array().is_none_or(Vec::is_empty) {
+        return Err("no_text");
+    }
+    if body.get("blocks").is_some_and(|b| !b.is_null() && !b.is_array()) {
+        return Err("invalid_blocks_format");
+    }
+    check_message(body)
+        .map_err(|reason| if reason.starts_with(BLOCKS_TOO_LONG) { BLOCKS_TOO_LONG } else { "invalid_blocks" })
+}
+
+/// The `text` Slack keeps: the first 40,000 characters.
+fn kept_text(body: &Value) -> String {
+    body["text"].as_str().unwrap_or_default().chars().take(MAX_MESSAGE_TEXT).collect()
+}
+
+fn slack_error(code: &str) -> Response {
+    json(200, json!({ "ok": false, "error": code }))
+}
+
+/// `chat.postMessage`; with `thread_ts`, a reply in the thread of that message of the same
+/// conversation (malformed: `invalid_thread_ts`; naming no message there: `thread_not_found`).
+async fn post_message(state: &Mutex<State>, request: &Recorded) -> Response {
+    if let Some(refused) = refused_token(request) {
+        return refused;
     }
     let body = request.json();
     let channel = body["channel"].as_str().unwrap_or_default().to_owned();
     if body.get("as_user").is_some() {
-        return json(200, json!({ "ok": false, "error": "invalid_arguments" }));
+        return slack_error("invalid_arguments");
     }
-    let fault = {
-        let mut state = lock(state);
-        let specific = state.faults.take(&SlackRoute::PostMessageTo(channel.clone()));
-        specific.or_else(|| state.faults.take(&SlackRoute::PostMessage))
-    };
+    let thread_ts = body.get("thread_ts").filter(|t| !t.is_null());
+    let mut routes = vec![SlackRoute::PostMessageTo(channel.clone())];
+    if thread_ts.is_some() {
+        routes.push(SlackRoute::Reply);
+    }
+    routes.push(SlackRoute::PostMessage);
+    let fault = take_fault(state, &routes);
     if let Some(fault) = &fault
         && let Some(response) = short_circuit(fault).await
     {
@@ -67,39 +111,103 @@ async fn post_message(state: &Mutex<State>, request: &Recorded) -> Response {
     let reply = {
         let mut state = lock(state);
         if channel.is_empty() || state.unknown_channels.contains(&channel) {
-            return json(200, json!({ "ok": false, "error": "channel_not_found" }));
+            return slack_error("channel_not_found");
         }
-        if body["text"].as_str().unwrap_or_default().is_empty() && body["blocks"].as_array().is_none_or(Vec::is_empty) {
-            return json(200, json!({ "ok": false, "error": "no_text" }));
-        }
-        if body.get("blocks").is_some_and(|b| !b.is_null() && !b.is_array()) {
-            return json(200, json!({ "ok": false, "error": "invalid_blocks_format" }));
-        }
-        if let Err(reason) = check_message(&body) {
-            let code = if reason.starts_with(BLOCKS_TOO_LONG) { BLOCKS_TOO_LONG } else { "invalid_blocks" };
-            return json(200, json!({ "ok": false, "error": code }));
-        }
-        let ts = format!("1764200000.{:06}", state.messages.len() + 1);
         let conversation = conversation_of(&channel);
-        // Slack keeps the first 40,000 characters of a longer text.
-        let text: String = body["text"].as_str().unwrap_or_default().chars().take(MAX_MESSAGE_TEXT).collect();
-        state.messages.push(Posted { channel: channel.clone(), text, blocks: body["blocks"].clone(), ts: ts.clone() });
-        json(200, json!({ "ok": true, "channel": conversation, "ts": ts }))
+        let thread_ts = match thread_ts.map(|t| t.as_str().filter(|t| is_timestamp(t))) {
+            None => None,
+            Some(None) => return slack_error("invalid_thread_ts"),
+            Some(Some(ts)) if !state.messages.iter().any(|m| m.ts == ts && m.conversation() == conversation) => {
+                return slack_error("thread_not_found");
+            }
+            Some(Some(ts)) => Some(ts.to_owned()),
+        };
+        if let Err(code) = check_content(&body) {
+            return slack_error(code);
+        }
+        let posted = Posted {
+            channel: channel.clone(),
+            text: kept_text(&body),
+            blocks: body["blocks"].clone(),
+            ts: next_ts(&state),
+            thread_ts,
+            author: BOT_USER_ID.to_owned(),
+            revisions: Vec::new(),
+            edited: None,
+        };
+        state.messages.push(posted.clone());
+        json(200, json!({ "ok": true, "channel": conversation, "ts": posted.ts, "message": stored_message(&posted) }))
     };
     late(&fault).await;
     reply
+}
+
+/// `chat.update`: the message `ts` of conversation `channel` (a user id finds nothing:
+/// `channel_not_found`, as in Slack) takes the new `text`, and the new `blocks` when the field is
+/// there (an absent field keeps the old ones, `[]` removes them); its old content is kept in
+/// [`Posted::revisions`].
+async fn update_message(state: &Mutex<State>, request: &Recorded) -> Response {
+    if let Some(refused) = refused_token(request) {
+        return refused;
+    }
+    let body = request.json();
+    if body.get("as_user").is_some() {
+        return slack_error("invalid_arguments");
+    }
+    let channel = body["channel"].as_str().unwrap_or_default().to_owned();
+    let ts = body["ts"].as_str().unwrap_or_default().to_owned();
+    let fault = take_fault(state, &[SlackRoute::UpdateIn(channel.clone()), SlackRoute::Update]);
+    if let Some(fault) = &fault
+        && let Some(response) = short_circuit(fault).await
+    {
+        return response;
+    }
+    let reply = {
+        let mut state = lock(state);
+        let user_id = channel.starts_with(['U', 'W']);
+        if channel.is_empty() || user_id || state.unknown_channels.contains(&channel) {
+            return slack_error("channel_not_found");
+        }
+        let edit_ts = format!("1764200500.{:06}", state.updates.len() + 1);
+        let Some(message) = state.messages.iter_mut().find(|m| m.ts == ts && m.conversation() == channel) else {
+            return slack_error("message_not_found");
+        };
+        if message.author != BOT_USER_ID {
+            return slack_error("cant_update_message");
+        }
+        if let Err(code) = check_content(&body) {
+            return slack_error(code);
+        }
+        let blocks = body.get("blocks").filter(|b| !b.is_null()).cloned();
+        let previous = Revision { text: message.text.clone(), blocks: message.blocks.clone() };
+        message.revisions.push(previous);
+        message.text = kept_text(&body);
+        if let Some(blocks) = &blocks {
+            message.blocks = blocks.clone();
+        }
+        message.edited = Some(edit_ts);
+        let stored = stored_message(message);
+        let text = message.text.clone();
+        state.updates.push(Updated { channel: channel.clone(), ts: ts.clone(), text: text.clone(), blocks });
+        json(200, json!({ "ok": true, "channel": channel, "ts": ts, "text": text, "message": stored }))
+    };
+    late(&fault).await;
+    reply
+}
+
+/// Whether `ts` has the form of a Slack timestamp: digits, a dot, digits.
+fn is_timestamp(ts: &str) -> bool {
+    ts.split_once('.').is_some_and(|(secs, micros)| {
+        [secs, micros].iter().all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+    })
 }
 
 /// `auth.test` (the bot, with its scopes in `x-oauth-scopes`) and `conversations.info` (a channel
 /// exists unless made unknown; the bot is in it unless taken out). Parameters come from the query
 /// string or a form body, as Slack takes them.
 fn read_method(state: &Mutex<State>, method: &str, request: &Recorded) -> Response {
-    let token = request.header("authorization").and_then(|a| a.strip_prefix("Bearer ")).unwrap_or_default();
-    if !token.starts_with("xoxb-") {
-        return json(
-            200,
-            json!({ "ok": false, "error": if token.is_empty() { "not_authed" } else { "invalid_auth" } }),
-        );
+    if let Some(refused) = refused_token(request) {
+        return refused;
     }
     let state = lock(state);
     if method == "auth.test" {
@@ -147,10 +255,8 @@ fn read_method(state: &Mutex<State>, method: &str, request: &Recorded) -> Respon
 /// `users.lookupByEmail`: `email` in the query (GET) or a form body (POST); the user registered
 /// with that address, or `users_not_found`.
 async fn lookup_by_email(state: &Mutex<State>, request: &Recorded) -> Response {
-    let token = request.header("authorization").and_then(|a| a.strip_prefix("Bearer ")).unwrap_or_default();
-    if !token.starts_with("xoxb-") {
-        let error = if token.is_empty() { "not_authed" } else { "invalid_auth" };
-        return json(200, json!({ "ok": false, "error": error }));
+    if let Some(refused) = refused_token(request) {
+        return refused;
     }
     let fault = lock(state).faults.take(&SlackRoute::LookupByEmail);
     if let Some(fault) = &fault

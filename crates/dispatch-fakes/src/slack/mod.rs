@@ -1,6 +1,10 @@
-//! A fake Slack Web API (`chat.postMessage`; `auth.test` and `conversations.info` for checks) and
-//! the `response_url`s of interactions. Like Slack, it refuses blocks out of Block Kit's limits
-//! (`invalid_blocks`, see [`crate::block_kit`]), and it builds the interaction payloads Slack sends
+//! A fake Slack Web API (`chat.postMessage`, thread replies included, and `chat.update`;
+//! `users.lookupByEmail`; `auth.test` and `conversations.info` for checks) and the `response_url`s
+//! of interactions. Like Slack, it refuses blocks out of Block Kit's limits (`invalid_blocks`, see
+//! [`crate::block_kit`]), a `chat.update` that names a DM by its user id (`channel_not_found`: only
+//! the `D…` id Slack answered a post with finds it), a message it does not hold
+//! (`message_not_found`) or one the bot did not write (`cant_update_message`), and a reply to no
+//! message (`thread_not_found`). It builds the interaction payloads Slack sends
 //! for a click: a `block_actions` payload that echoes the whole posted message, and the Node era's
 //! `interactive_message`.
 
@@ -8,6 +12,8 @@ mod api;
 mod payloads;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod update_tests;
 
 use std::sync::{Arc, Mutex};
 
@@ -16,6 +22,7 @@ use serde_json::Value;
 use crate::server::{Fault, Faults, Recorded, lock, serve};
 
 use api::handle;
+use payloads::conversation_of;
 pub use payloads::{legacy_interactive_message_payload, stored_message};
 
 /// The workspace the fake Slack plays.
@@ -44,6 +51,14 @@ pub enum SlackRoute {
     Respond,
     /// `users.lookupByEmail`.
     LookupByEmail,
+    /// `chat.postMessage` with a `thread_ts` (a thread reply), checked after
+    /// [`SlackRoute::PostMessageTo`] and before [`SlackRoute::PostMessage`].
+    Reply,
+    /// `chat.update` of any message.
+    Update,
+    /// `chat.update` in this channel (as sent: a `D…` or `C…` id), checked before
+    /// [`SlackRoute::Update`].
+    UpdateIn(String),
 }
 
 /// A user of the fake workspace, as `users.lookupByEmail` finds them.
@@ -59,22 +74,64 @@ pub struct FakeUser {
     pub is_bot: bool,
 }
 
-/// A message the fake accepted.
+/// A message the fake holds, with its current content. A thread reply is a message too, in the
+/// conversation of the message it replies to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Posted {
     /// `channel` as sent (a user id for a DM).
     pub channel: String,
+    /// `text`, as last set.
+    pub text: String,
+    /// `blocks`, as last set.
+    pub blocks: Value,
+    /// Assigned timestamp id.
+    pub ts: String,
+    /// `thread_ts` as sent: the message this one replies to in its thread; `None` for a message of
+    /// its own.
+    pub thread_ts: Option<String>,
+    /// Its author: [`BOT_USER_ID`] for everything posted with the bot token.
+    pub author: String,
+    /// Its earlier contents, oldest first: one for each `chat.update` it took.
+    pub revisions: Vec<Revision>,
+    /// When it was last edited (Slack's `edited.ts`), if ever.
+    pub edited: Option<String>,
+}
+
+impl Posted {
+    /// The conversation it is in: a DM's `D…` id for a message posted to a user id.
+    pub fn conversation(&self) -> String {
+        conversation_of(&self.channel)
+    }
+}
+
+/// A message's content before a `chat.update` replaced it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revision {
     /// `text`.
     pub text: String,
     /// `blocks`.
     pub blocks: Value,
-    /// Assigned timestamp id.
+}
+
+/// A `chat.update` the fake accepted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Updated {
+    /// `channel` as sent (the conversation id).
+    pub channel: String,
+    /// `ts` of the updated message.
     pub ts: String,
+    /// The new `text`.
+    pub text: String,
+    /// The new `blocks` as sent; `None` when the update had none and the old blocks stayed, as
+    /// Slack keeps them (`Some([])` removes them).
+    pub blocks: Option<Value>,
 }
 
 #[derive(Debug, Default)]
 struct State {
     messages: Vec<Posted>,
+    /// Every accepted `chat.update`, in order.
+    updates: Vec<Updated>,
     responses: Vec<(String, Value)>,
     unknown_channels: Vec<String>,
     /// The workspace's users, for `users.lookupByEmail`.
@@ -129,6 +186,44 @@ impl FakeSlack {
     /// Messages accepted for `channel`.
     pub fn messages_to(&self, channel: &str) -> Vec<Posted> {
         self.messages().into_iter().filter(|m| m.channel == channel).collect()
+    }
+
+    /// The message `ts` of `channel` (a user id or the DM's `D…` id, a channel id) as it is now.
+    pub fn message(&self, channel: &str, ts: &str) -> Option<Posted> {
+        let conversation = conversation_of(channel);
+        lock(&self.state).messages.iter().find(|m| m.ts == ts && m.conversation() == conversation).cloned()
+    }
+
+    /// The replies in the thread of message `thread_ts` of `channel` (a user id or the DM's `D…`
+    /// id, a channel id), in order.
+    pub fn replies(&self, channel: &str, thread_ts: &str) -> Vec<Posted> {
+        let conversation = conversation_of(channel);
+        let state = lock(&self.state);
+        let replies = state.messages.iter().filter(|m| m.thread_ts.as_deref() == Some(thread_ts));
+        replies.filter(|m| m.conversation() == conversation).cloned().collect()
+    }
+
+    /// Every accepted `chat.update`, in order (refused ones and those a fault answered are not).
+    pub fn updates(&self) -> Vec<Updated> {
+        lock(&self.state).updates.clone()
+    }
+
+    /// Adds a message that `user` (not the bot) wrote in `channel`, as if it had been posted in
+    /// Slack: the bot may reply in its thread but `chat.update` of it is `cant_update_message`.
+    pub fn add_message_by(&self, user: &str, channel: &str, text: &str) -> Posted {
+        let mut state = lock(&self.state);
+        let posted = Posted {
+            channel: channel.to_owned(),
+            text: text.to_owned(),
+            blocks: Value::Null,
+            ts: next_ts(&state),
+            thread_ts: None,
+            author: user.to_owned(),
+            revisions: Vec::new(),
+            edited: None,
+        };
+        state.messages.push(posted.clone());
+        posted
     }
 
     /// Posts to `response_url`s so far: interaction id and body.
@@ -195,6 +290,11 @@ impl FakeSlack {
     pub fn requests(&self) -> Vec<Recorded> {
         lock(&self.log).clone()
     }
+}
+
+/// The timestamp id of the next message.
+fn next_ts(state: &State) -> String {
+    format!("1764200000.{:06}", state.messages.len() + 1)
 }
 
 impl Fault {

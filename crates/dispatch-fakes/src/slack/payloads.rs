@@ -75,9 +75,10 @@ pub(super) fn channel_name(conversation: &str) -> String {
     if conversation.starts_with('D') { "directmessage".to_owned() } else { conversation.to_lowercase() }
 }
 
-/// A posted message as Slack stores and echoes it: authored by the bot, with Slack's additions
-/// to the blocks (a `block_id` on every block that had none, `verbatim` on mrkdwn texts, `emoji`
-/// on plain texts).
+/// A posted message as Slack stores and echoes it: authored by the bot (or by whoever
+/// [`FakeSlack::add_message_by`] named), with Slack's additions to the blocks (a `block_id` on every
+/// block that had none, `verbatim` on mrkdwn texts, `emoji` on plain texts), its `thread_ts` when
+/// it is a reply, and `edited` once `chat.update` changed it.
 pub fn stored_message(posted: &Posted) -> Value {
     let mut blocks = posted.blocks.clone();
     if let Some(blocks) = blocks.as_array_mut() {
@@ -88,15 +89,18 @@ pub fn stored_message(posted: &Posted) -> Value {
             add_text_defaults(block);
         }
     }
-    json!({
+    let mut message = json!({
         "type": "message",
         "text": posted.text,
-        "user": BOT_USER_ID,
-        "bot_id": BOT_ID,
-        "app_id": APP_ID,
+        "user": posted.author,
         "ts": posted.ts,
         "team": TEAM_ID,
-        "bot_profile": {
+        "blocks": blocks,
+    });
+    if posted.author == BOT_USER_ID {
+        message["bot_id"] = json!(BOT_ID);
+        message["app_id"] = json!(APP_ID);
+        message["bot_profile"] = json!({
             "id": BOT_ID,
             "app_id": APP_ID,
             "name": "Dispatch",
@@ -104,9 +108,15 @@ pub fn stored_message(posted: &Posted) -> Value {
             "deleted": false,
             "updated": 1_764_100_000,
             "team_id": TEAM_ID,
-        },
-        "blocks": blocks,
-    })
+        });
+    }
+    if let Some(thread_ts) = &posted.thread_ts {
+        message["thread_ts"] = json!(thread_ts);
+    }
+    if let Some(edited) = &posted.edited {
+        message["edited"] = json!({ "user": posted.author, "ts": edited });
+    }
+    message
 }
 
 /// A short id like the ones Slack gives blocks that came without one.

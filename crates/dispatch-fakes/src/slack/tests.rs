@@ -23,7 +23,7 @@ fn prompt(message: &str) -> Value {
     json!({ "channel": "U012ABCDEF", "text": format!("{message}\nhttps://github.com/acme/audit/issues/4\nWas it you?"), "blocks": blocks, "unfurl_links": false })
 }
 
-fn request(method: &str, path: &str, body: &Value) -> Incoming {
+pub(super) fn request(method: &str, path: &str, body: &Value) -> Incoming {
     Incoming {
         method: method.parse().unwrap(),
         segments: path.split('/').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
@@ -31,6 +31,7 @@ fn request(method: &str, path: &str, body: &Value) -> Incoming {
             method: method.to_owned(),
             path: path.to_owned(),
             query: HashMap::new(),
+            query_string: String::new(),
             headers: [("authorization".to_owned(), "Bearer xoxb-test".to_owned())].into(),
             body: body.to_string().into_bytes(),
         },
@@ -38,7 +39,7 @@ fn request(method: &str, path: &str, body: &Value) -> Incoming {
 }
 
 /// Sends `body` to the fake's route at `path`; its status and JSON answer.
-async fn send(slack: &FakeSlack, path: &str, body: &Value) -> (u16, Value) {
+pub(super) async fn send(slack: &FakeSlack, path: &str, body: &Value) -> (u16, Value) {
     let response = handle(&slack.state, request("POST", path, body)).await;
     let status = response.status().as_u16();
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
@@ -81,8 +82,12 @@ async fn a_post_with_neither_text_nor_blocks_is_still_no_text_and_a_valid_one_is
     let valid = send(&slack, "/api/chat.postMessage", &prompt("2FA disabled")).await;
 
     assert_eq!(empty.1["error"], "no_text");
-    assert_eq!(valid, (200, json!({ "ok": true, "channel": "D012ABCDEF", "ts": "1764200000.000001" })));
+    assert_eq!(
+        (valid.0, &valid.1["ok"], &valid.1["channel"], &valid.1["ts"]),
+        (200, &json!(true), &json!("D012ABCDEF"), &json!("1764200000.000001"))
+    );
     assert_eq!(slack.messages().len(), 1);
+    assert_eq!(valid.1["message"], stored_message(&slack.messages()[0]), "Slack answers with the stored message");
 }
 
 #[tokio::test]
