@@ -14,6 +14,7 @@ pub mod message;
 pub mod metrics;
 pub mod pagerduty;
 pub mod routing;
+pub mod scheduler;
 pub mod slack;
 pub mod state;
 pub mod telemetry;

@@ -10,6 +10,7 @@ mod github;
 mod kms;
 mod lambda;
 mod pagerduty;
+mod scheduler;
 mod server;
 mod slack;
 pub mod support;
@@ -19,6 +20,7 @@ pub use github::{DISPATCH_LOGIN, FakeGitHub, FakeIssue, GitHubRoute};
 pub use kms::FakeKms;
 pub use lambda::{Invocation, LambdaRuntime};
 pub use pagerduty::{FakeAlert, FakeEvent, FakeIncident, FakePagerDuty, PagerDutyRoute};
+pub use scheduler::{FakeScheduler, RecordedSchedule, SchedulerFault};
 pub use server::{Fault, Recorded};
 pub use slack::{
     BOT_USER_ID, FakeSlack, FakeUser, Posted, Revision, SlackRoute, TEAM_ID, Updated, VERIFICATION_TOKEN,

@@ -3,6 +3,7 @@
 //! values are decrypted with KMS, concurrently, once. A missing or malformed setting is an error
 //! naming it. Secrets are `SecretString`s, whose `Debug` shows `[REDACTED]`.
 
+mod follow_up;
 mod resolved;
 mod settings;
 
@@ -15,6 +16,10 @@ use crate::kms::Kms;
 use crate::pagerduty::RoutingKey;
 use crate::routing::RoutingDefaults;
 use crate::tls::{self, Trust};
+pub use follow_up::{
+    DEFAULT_ESCALATE_AFTER_MINUTES, DEFAULT_REMIND_AFTER_MINUTES, FollowUpConfig, MAX_FOLLOW_UP_MINUTES,
+    SchedulerTarget,
+};
 use resolved::Resolved;
 pub use settings::*;
 
@@ -115,6 +120,8 @@ pub struct IncomingConfig {
     pub slack_bot_token: SecretString,
     /// What routing falls back on.
     pub defaults: RoutingDefaults,
+    /// Reminders and escalations of self-service prompts nobody answers.
+    pub follow_up: FollowUpConfig,
 }
 
 /// How `triage` checks that a request comes from Slack.
@@ -221,6 +228,7 @@ impl IncomingConfig {
             slack_api_url: values.url(SLACK_API_URL_SETTING, SLACK_API_URL)?,
             slack_bot_token: values.required_secret(SLACK_BOT_TOKEN)?,
             pagerduty_events: pagerduty_events(&values)?,
+            follow_up: follow_up::follow_up(&values)?,
             github,
             pagerduty,
             defaults,

@@ -62,6 +62,19 @@ pub const PAGERDUTY_EVENTS_URL_SETTING: Setting = setting("PagerDutyEventsUrl", 
 /// PEM file (`crate::tls::read_extra_certificates`). Optional; both functions read it.
 pub const EXTRA_CA_CERTS: Setting = setting("ExtraCaCerts", &[]);
 
+/// `SelfServiceRemindAfter`: minutes after a self-service prompt nobody answered before its user is
+/// reminded; 0 never reminds. Default 30.
+pub const SELF_SERVICE_REMIND_AFTER: Setting = setting("SelfServiceRemindAfter", &[]);
+/// `SelfServiceEscalateAfter`: minutes after a self-service prompt nobody answered before it is
+/// escalated to PagerDuty; 0 (the default) never escalates.
+pub const SELF_SERVICE_ESCALATE_AFTER: Setting = setting("SelfServiceEscalateAfter", &[]);
+/// `SchedulerGroupName`: the EventBridge Scheduler schedule group follow-ups are created in (the
+/// stack creates it). Without it follow-ups are off.
+pub const SCHEDULER_GROUP_NAME: Setting = setting("SchedulerGroupName", &[]);
+/// `SchedulerRoleArn`: the role EventBridge Scheduler assumes to invoke `incoming` (the stack
+/// creates it). Without it follow-ups are off.
+pub const SCHEDULER_ROLE_ARN: Setting = setting("SchedulerRoleArn", &[]);
+
 /// Every setting either function reads, for documentation and deployment checks.
 pub const ALL_SETTINGS: &[Setting] = &[
     GITHUB_OWNER,
@@ -84,6 +97,10 @@ pub const ALL_SETTINGS: &[Setting] = &[
     PAGERDUTY_ROUTING_KEY,
     PAGERDUTY_EVENTS_URL_SETTING,
     EXTRA_CA_CERTS,
+    SELF_SERVICE_REMIND_AFTER,
+    SELF_SERVICE_ESCALATE_AFTER,
+    SCHEDULER_GROUP_NAME,
+    SCHEDULER_ROLE_ARN,
 ];
 
 /// The environment, captured once by the binary (`Env::new(std::env::vars())`); the library never
