@@ -8,6 +8,7 @@ mod helpers;
 mod kms;
 mod pagerduty;
 mod pagerduty_events;
+mod scheduler;
 mod secrets;
 mod slack;
 mod slack_blocks;
