@@ -3,13 +3,12 @@
 
 use std::time::{Duration, SystemTime};
 
-use aws_lambda_events::sns::SnsEvent;
 use dispatch_core::config::{Env, IncomingConfig};
 use dispatch_core::deadline::{Deadline, RetryPolicy};
-use dispatch_core::incoming::Incoming;
+use dispatch_core::incoming::{Incoming, Invocation};
 use dispatch_core::kms::Kms;
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// Time kept back from the Lambda timeout to log and return the result.
 const MARGIN: Duration = Duration::from_millis(500);
@@ -26,16 +25,16 @@ async fn main() -> Result<(), Error> {
     })?;
     let incoming = Incoming::from_config(&config, RetryPolicy::default())?;
     tracing::info!(repo = %config.github.repo, "incoming ready");
-    lambda_runtime::run(service_fn(|event: LambdaEvent<SnsEvent>| handle(event, &incoming))).await
+    lambda_runtime::run(service_fn(|event: LambdaEvent<Invocation>| handle(event, &incoming))).await
 }
 
 /// A failure reaches Lambda (and the failure queue) with `errorType` naming what happened; every
 /// log line of an alarm names the invocation (`lambda_request_id`).
-async fn handle(event: LambdaEvent<SnsEvent>, incoming: &Incoming) -> Result<Value, Diagnostic> {
+async fn handle(event: LambdaEvent<Invocation>, incoming: &Incoming) -> Result<Value, Diagnostic> {
     let deadline = Deadline::from_lambda(event.context.deadline, SystemTime::now(), MARGIN, FALLBACK);
-    let reports = incoming
-        .handle_invocation(&event.payload, Some(&event.context.request_id), deadline)
+    let (id, arn) = (&event.context.request_id, &event.context.invoked_function_arn);
+    incoming
+        .invoke(&event.payload, id, arn, deadline)
         .await
-        .map_err(|e| Diagnostic { error_type: e.kind().to_owned(), error_message: e.to_string() })?;
-    Ok(json!({ "handled": reports.len() }))
+        .map_err(|e| Diagnostic { error_type: e.kind.to_owned(), error_message: e.message })
 }

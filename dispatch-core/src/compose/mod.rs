@@ -16,6 +16,7 @@
 
 mod alarm;
 mod answer;
+mod lifecycle;
 mod render;
 mod text;
 
@@ -24,6 +25,7 @@ pub use alarm::{
     self_service_prompt, text_message,
 };
 pub use answer::{Outcome, answered, ephemeral};
+pub use lifecycle::{ALREADY_RESOLVED, escalated_note, reminder, resolved_note};
 pub use render::{IssueLink, render};
 pub use text::{escape, is_blank};
 

@@ -44,6 +44,10 @@ pub struct Lookup {
     /// when the REST listing answered): an issue created next with a higher number than
     /// `newest + 1` means others were created in between, possibly the same alarm concurrently.
     pub newest: Option<u64>,
+    /// Every issue with exactly the title that was examined (pull requests never), whatever its
+    /// state and whether or not it counts, newest first: for what a caller reads beyond the dedup
+    /// rule, such as a record Dispatch keeps in the body of a closed issue.
+    pub same_title: Vec<Issue>,
 }
 
 /// How to recognise the alarm's own issue, created by an earlier attempt of the same event.
@@ -73,6 +77,7 @@ pub(super) struct Matches<'a> {
     own_marker: Option<&'a str>,
     ours: Vec<Issue>,
     decides: Option<Issue>,
+    same_title: Vec<Issue>,
     pub(super) newest: Option<u64>,
 }
 
@@ -87,11 +92,14 @@ fn is_own(issue: &Issue, own_marker: Option<&str>) -> bool {
 
 impl<'a> Matches<'a> {
     fn new(title: &'a str, counted: Counted, own_marker: Option<&'a str>) -> Self {
-        Self { title, counted, own_marker, ours: Vec::new(), decides: None, newest: None }
+        Self { title, counted, own_marker, ours: Vec::new(), decides: None, same_title: Vec::new(), newest: None }
     }
 
     pub(super) fn add(&mut self, issues: Vec<Issue>) {
         for issue in issues.into_iter().filter(|i| i.pull_request.is_none() && i.title == self.title) {
+            if !self.same_title.iter().any(|seen| seen.number == issue.number) {
+                self.same_title.push(issue.clone());
+            }
             if is_own(&issue, self.own_marker) {
                 if !self.ours.iter().any(|o| o.number == issue.number) {
                     self.ours.push(issue);
@@ -110,12 +118,14 @@ impl<'a> Matches<'a> {
 
     pub(super) fn lookup(mut self, complete: bool) -> Lookup {
         self.ours.sort_by_key(|i| i.number);
+        self.same_title.sort_by_key(|i| std::cmp::Reverse(i.number));
+        let (newest, same_title) = (self.newest, self.same_title);
         let mut ours = self.ours.into_iter();
         match ours.next() {
             Some(first) => {
-                Lookup { found: Some(first), ours: true, also_ours: ours.collect(), complete, newest: self.newest }
+                Lookup { found: Some(first), ours: true, also_ours: ours.collect(), complete, newest, same_title }
             }
-            None => Lookup { found: self.decides, ours: false, also_ours: Vec::new(), complete, newest: self.newest },
+            None => Lookup { found: self.decides, ours: false, also_ours: Vec::new(), complete, newest, same_title },
         }
     }
 }
@@ -269,5 +279,14 @@ mod tests {
         let mut all = Matches::new("t", Counted::OpenAndClosed, None);
         all.add(issues());
         assert_eq!(all.lookup(true).found.map(|i| i.number), Some(5), "the newest exact match");
+    }
+
+    #[test]
+    fn every_exact_title_match_is_kept_newest_first_whatever_counts() {
+        let mut open = Matches::new("t", Counted::Open, None);
+        open.add(vec![issue(4, "t", "open", "b"), issue(5, "t", "closed", "b"), issue(6, "t ", "open", "b")]);
+        open.add(vec![issue(5, "t", "closed", "b"), issue(2, "t", "closed", "b")]);
+        let numbers: Vec<u64> = open.lookup(true).same_title.iter().map(|i| i.number).collect();
+        assert_eq!(numbers, [5, 4, 2]);
     }
 }

@@ -8,6 +8,7 @@ use futures::StreamExt;
 use tracing::{error, info, warn};
 
 use super::lookup::Lookups;
+use super::schedule::Scheduled;
 use super::{
     Envelope, Incoming, IssueAction, IssueReport, RECORD_RESERVE, SLACK_CONCURRENCY, SlackReport, SlackResult,
 };
@@ -16,9 +17,10 @@ use crate::deadline::Deadline;
 use crate::github::GitHubError;
 use crate::ids::SlackChannel;
 use crate::routing::{Plan, SlackContent, SlackDelivery};
+use crate::scheduler::SchedulerError;
 use crate::slack::SlackError;
 use crate::state::Writers;
-use crate::state::delivery::{self as delivery_record, RecordLine};
+use crate::state::delivery::{self as delivery_record, Delivered as Record, PromptRef, RecordLine};
 
 /// Why the delivery step did not deliver everything.
 #[derive(Debug)]
@@ -31,7 +33,27 @@ pub(super) enum NotDelivered {
         failed: Vec<String>,
         /// Every entry and what became of it.
         slack: Vec<SlackReport>,
+        /// The follow-ups scheduled.
+        scheduled: Vec<String>,
     },
+    /// Every message went out, but a follow-up could not be scheduled (those that were are recorded).
+    Schedule {
+        /// Why.
+        error: SchedulerError,
+        /// Every entry and what became of it.
+        slack: Vec<SlackReport>,
+        /// The follow-ups scheduled.
+        scheduled: Vec<String>,
+    },
+}
+
+/// What the delivery step did.
+#[derive(Debug)]
+pub(super) struct Delivered {
+    /// Every entry and what became of it.
+    pub(super) slack: Vec<SlackReport>,
+    /// The follow-ups scheduled, now or by an earlier attempt.
+    pub(super) scheduled: Vec<String>,
 }
 
 /// An entry of the plan (by its index), as resolved for delivery, and what became of it.
@@ -46,17 +68,18 @@ impl Incoming {
         issue: &IssueReport,
         envelope: Envelope<'_>,
         deadline: Deadline,
-    ) -> Result<Vec<SlackReport>, NotDelivered> {
-        let sent_before: BTreeSet<usize> = if issue.action == IssueAction::Created {
-            BTreeSet::new()
+    ) -> Result<Delivered, NotDelivered> {
+        let before = if issue.action == IssueAction::Created {
+            Record::default()
         } else {
             let comments = self
                 .github
-                .comments(&issue.repo, issue.issue.number, envelope.published, deadline)
+                .comments(&issue.repo, issue.issue.number, envelope.since().as_deref(), deadline)
                 .await
                 .map_err(NotDelivered::GitHub)?;
-            delivery_record::delivered(envelope.event_id, &comments, &Writers::of(&issue.issue)).into_iter().collect()
+            delivery_record::delivered(envelope.event_id, &comments, &Writers::of(&issue.issue))
         };
+        let sent_before: BTreeSet<usize> = before.sent.iter().copied().collect();
         // Slack's rate-limit waits must leave time to record what went out: a delivery without its
         // record would be sent again by the retry.
         let sending = deadline.reserving(RECORD_RESERVE);
@@ -81,21 +104,43 @@ impl Incoming {
                 },
             }
         }
-        results.extend(self.post_in_lanes(plan, issue, to_post, &lookups, sending).await);
+        let (posted, prompts) = self.post_in_lanes(plan, issue, to_post, &lookups, sending).await;
+        results.extend(posted);
         results.sort_by_key(|(i, _, _)| *i);
 
         let (sent, lines, failed) = account(plan, &results);
+        // Follow-ups are scheduled once a prompt is out; those an earlier attempt scheduled are not again.
+        let prompted = prompts.first().map(|p| p.0.clone()).or_else(|| {
+            plan.slack
+                .iter()
+                .enumerate()
+                .find(|(i, e)| sent_before.contains(i) && e.content.has_buttons())
+                .map(|(_, e)| e.clone())
+        });
+        let schedules = match prompted {
+            Some(entry) => self.schedule_follow_ups(plan, issue, &entry, &before.scheduled, envelope, sending).await,
+            None => Scheduled::default(),
+        };
         let slack: Vec<SlackReport> =
             results.into_iter().map(|(_, delivery, result)| SlackReport { delivery, result }).collect();
-        if !lines.is_empty() {
-            let comment = delivery_record::delivery_comment(envelope.event_id, &plan.request_id, &sent, &lines);
+        let record = Record {
+            sent,
+            prompts: prompts.into_iter().map(|(_, prompt)| prompt).collect(),
+            scheduled: schedules.created.clone(),
+        };
+        if !lines.is_empty() || !record.scheduled.is_empty() {
+            let comment = delivery_record::delivery_comment(envelope.event_id, &plan.request_id, &record, &lines);
             if let Err(e) = self.github.comment(&issue.repo, issue.issue.number, &comment, deadline).await {
                 // Every alarm that could be delivered was; only the audit line is missing.
                 warn!(issue = issue.issue.number, error = %e, "delivery record not written");
             }
         }
+        let scheduled: Vec<String> = before.scheduled.into_iter().chain(schedules.created).collect();
         if failed.is_empty() {
-            return Ok(slack);
+            return match schedules.failed {
+                None => Ok(Delivered { slack, scheduled }),
+                Some(e) => Err(NotDelivered::Schedule { error: e, slack, scheduled }),
+            };
         }
         for (entry, e) in &failed {
             if entry.channel() != Some(&self.defaults.slack_channel) {
@@ -108,7 +153,7 @@ impl Incoming {
             }
         }
         let failed = failed.iter().map(|(entry, e)| format!("{}: {}", entry.recipient, e.code())).collect();
-        Err(NotDelivered::Failed { failed, slack })
+        Err(NotDelivered::Failed { failed, slack, scheduled })
     }
 
     /// Posts the resolved entries: one sequential lane per conversation (messages to one
@@ -120,7 +165,7 @@ impl Incoming {
         to_post: Vec<(usize, SlackDelivery)>,
         lookups: &Lookups,
         deadline: Deadline,
-    ) -> Vec<Settled> {
+    ) -> (Vec<Settled>, Vec<(SlackDelivery, PromptRef)>) {
         let mut lanes: Vec<(SlackChannel, Vec<(usize, SlackDelivery)>)> = Vec::new();
         for (i, entry) in to_post {
             let channel = entry.channel().cloned().unwrap_or_else(|| self.defaults.slack_channel.clone());
@@ -132,21 +177,30 @@ impl Incoming {
         let link = IssueLink { repo: &issue.repo, number: issue.issue.number, url: issue.issue.html_url.as_str() };
         futures::stream::iter(lanes)
             .map(|(channel, lane)| async move {
-                let mut out = Vec::new();
+                let (mut out, mut prompts) = (Vec::new(), Vec::new());
                 for (i, entry) in lane {
                     let unreachable = entry.email().and_then(|email| lookups.unreachable(email));
                     let content = compose::render(plan, &entry.content, link, unreachable);
                     let result = match self.slack.post_message(&channel, &content, deadline).await {
-                        Ok(_) => SlackResult::Sent(content),
+                        Ok(posted) => {
+                            // Its conversation and `ts`, to update or follow it up later.
+                            if entry.content.has_buttons() && content.blocks.iter().any(|b| b["type"] == "actions") {
+                                prompts.push((entry.clone(), PromptRef { channel: posted.channel, ts: posted.ts }));
+                            }
+                            SlackResult::Sent(content)
+                        }
                         Err(e) => SlackResult::Failed(e),
                     };
                     out.push((i, entry, result));
                 }
-                out
+                (out, prompts)
             })
             .buffer_unordered(SLACK_CONCURRENCY)
-            .flat_map(futures::stream::iter)
-            .collect()
+            .fold((Vec::new(), Vec::new()), |(mut all, mut prompts), (out, lane_prompts)| async move {
+                all.extend(out);
+                prompts.extend(lane_prompts);
+                (all, prompts)
+            })
             .await
     }
 }

@@ -17,6 +17,22 @@ pub struct Envelope<'a> {
 pub const RETRY_AGE: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl Envelope<'_> {
+    /// When SNS accepted it, if known and readable.
+    pub fn published_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.published.and_then(|p| chrono::DateTime::parse_from_rfc3339(p).ok()).map(|p| p.to_utc())
+    }
+
+    /// When SNS accepted it in unix milliseconds, the precision SNS gives: what orders a resolve
+    /// and a trigger of the same alarm.
+    pub fn published_ms(&self) -> Option<i64> {
+        self.published_at().map(|p| p.timestamp_millis())
+    }
+
+    /// The publication time to whole seconds, the form GitHub's `since` takes.
+    pub fn since(&self) -> Option<String> {
+        self.published_at().map(|p| p.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    }
+
     /// Whether this may be a retry or a replay of an event already handled once: published more
     /// than [`RETRY_AGE`] ago, or published at an unknown time. Its own issue may then be closed
     /// and old, so the dedup lookup looks for it among closed issues too.
@@ -41,5 +57,13 @@ mod tests {
         assert!(at(Some("2026-11-27T14:02:00Z")).may_be_a_retry(now), "60 s old");
         assert!(at(None).may_be_a_retry(now), "unknown age");
         assert!(at(Some("yesterday")).may_be_a_retry(now), "unreadable age");
+    }
+
+    #[test]
+    fn the_publication_time_keeps_its_milliseconds_for_ordering_and_drops_them_for_github() {
+        let envelope = at(Some("2026-11-27T14:02:45.250Z"));
+        assert_eq!(envelope.published_ms(), Some(1_795_788_165_250));
+        assert_eq!(envelope.since().as_deref(), Some("2026-11-27T14:02:45Z"));
+        assert_eq!(at(Some("yesterday")).published_ms(), None);
     }
 }

@@ -36,6 +36,20 @@ fn counted(dedup: Dedup) -> Counted {
     }
 }
 
+/// The record of a resolve of this alarm published no later than the alarm (SNS does not keep
+/// order), among the issues with its title: a closed issue whose marker carries `resolved=`, by
+/// the same author as the alarm's own issue (Dispatch). Unknown publication time: none, the alarm
+/// goes out.
+fn resolved_before(same_title: &[Issue], own: &Issue, published_ms: Option<i64>) -> Option<Issue> {
+    let published = published_ms?;
+    let dispatch = crate::state::Writers::of(own);
+    same_title
+        .iter()
+        .filter(|i| i.number != own.number && !i.is_open() && dispatch.wrote(i.author()))
+        .find(|i| i.body.as_deref().and_then(event::resolved_early_at).is_some_and(|at| at >= published))
+        .cloned()
+}
+
 /// Another event's issue won: a nag reuses it, anything else is suppressed by it.
 fn yield_to(issue: &IssuePlan, earlier: Issue) -> (Issue, IssueAction) {
     match issue.on_duplicate {
@@ -100,11 +114,24 @@ impl Incoming {
                 }
             }
         };
+        let (found, action) = match action {
+            IssueAction::Created | IssueAction::Resumed => {
+                match resolved_before(&lookup.same_title, &found, envelope.published_ms()) {
+                    Some(record) => (
+                        self.hold_back(issue, found, &record, request_id, deadline).await?,
+                        IssueAction::ResolvedBefore,
+                    ),
+                    None => (found, action),
+                }
+            }
+            _ => (found, action),
+        };
         let outcome = match action {
             IssueAction::Created => "issue created",
             IssueAction::Resumed => "issue resumed",
             IssueAction::Reused => "issue reused",
             IssueAction::Suppressed => "duplicate suppressed",
+            IssueAction::ResolvedBefore => "resolved before it fired",
         };
         info!(issue = found.number, state = %found.state, outcome, "audit issue");
         Ok(IssueReport { repo: issue.repo.clone(), issue: found, action })
@@ -154,6 +181,33 @@ impl Incoming {
                 Ok(Stepped::Aside(earlier))
             }
         }
+    }
+
+    /// Closes this alarm's issue because the source resolved it before it was published: the
+    /// issue says so, and nothing is sent. Already closed (a retry): left as it is.
+    async fn hold_back(
+        &self,
+        issue: &IssuePlan,
+        found: Issue,
+        record: &Issue,
+        request_id: &RequestId,
+        deadline: Deadline,
+    ) -> Result<Issue, GitHubError> {
+        warn!(
+            issue = found.number,
+            record = record.number,
+            outcome = "resolved before it fired",
+            "the source resolved this alarm before it was published: nothing is sent"
+        );
+        if !found.is_open() {
+            return Ok(found);
+        }
+        let note = format!(
+            "Resolved at the source before this alarm was published (see #{}): nothing was sent (request `{request_id}`).",
+            record.number
+        );
+        self.github.comment(&issue.repo, found.number, &note, deadline).await?;
+        self.github.close_issue(&issue.repo, found.number, deadline).await
     }
 
     /// Comments on issue `number` that it duplicates `kept`, and closes it as not planned.

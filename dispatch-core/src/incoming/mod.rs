@@ -10,18 +10,25 @@
 
 mod delivery;
 mod envelope;
+mod follow_up;
 mod incident;
+mod invocation;
 mod issue;
 mod lookup;
 mod report;
+mod resolve;
+mod schedule;
 #[cfg(test)]
 mod tests;
 
 pub use envelope::{Envelope, RETRY_AGE};
+pub use follow_up::{FollowUp, FollowedUp, Step};
+pub use invocation::{Failure, Invocation};
 pub use report::{
     AlarmError, EventReport, IncidentReport, InvocationError, IssueAction, IssueReport, Report, SlackReport,
     SlackResult,
 };
+pub use resolve::Resolution;
 
 use aws_lambda_events::sns::SnsEvent;
 use tracing::field::{Empty, display};
@@ -32,10 +39,12 @@ use crate::config::IncomingConfig;
 use crate::deadline::{Deadline, RetryPolicy};
 use crate::github::GitHub;
 use crate::message::parse_event;
+use crate::message::{FollowUpTimes, Status};
 use crate::pagerduty::{PagerDuty, PagerDutyEvents};
 use crate::routing::{RoutingDefaults, plan};
+use crate::scheduler::Scheduler;
 use crate::slack::Slack;
-use delivery::NotDelivered;
+use delivery::{Delivered, NotDelivered};
 use incident::Paged;
 
 /// Slack conversations posted to at the same time (messages to one conversation stay in order).
@@ -61,13 +70,46 @@ pub struct Incoming {
     pub pagerduty_events: Option<PagerDutyEvents>,
     /// Routing defaults.
     pub defaults: RoutingDefaults,
+    /// `SelfServiceRemindAfter` and `SelfServiceEscalateAfter`, in minutes (0: never).
+    pub follow_up_settings: FollowUpTimes,
+    /// EventBridge Scheduler, when configured: the clock of follow-ups.
+    pub scheduler: Option<Scheduler>,
+    /// This function's ARN, which follow-up schedules invoke: known from the first invocation.
+    function_arn: std::sync::OnceLock<String>,
 }
 
 impl Incoming {
     /// Builds every client from the configuration.
     pub fn from_config(config: &IncomingConfig, policy: RetryPolicy) -> Result<Self, SetupError> {
         let Clients { github, slack, pagerduty, pagerduty_events } = Clients::from_config(config, policy)?;
-        Ok(Self { github, slack, pagerduty, pagerduty_events, defaults: config.defaults.clone() })
+        let follow_up = &config.follow_up;
+        let follow_up_settings = FollowUpTimes {
+            remind_after_minutes: Some(follow_up.remind_after_minutes),
+            escalate_after_minutes: Some(follow_up.escalate_after_minutes),
+        };
+        let scheduler = follow_up.scheduler.as_ref().map(|s| Scheduler::new(s.group.clone(), s.role_arn.clone()));
+        if scheduler.is_none() && (follow_up.remind_after_minutes > 0 || follow_up.escalate_after_minutes > 0) {
+            warn!(
+                "SchedulerGroupName and SchedulerRoleArn are not set: unanswered prompts are neither reminded nor escalated"
+            );
+        }
+        Ok(Self {
+            github,
+            slack,
+            pagerduty,
+            pagerduty_events,
+            defaults: config.defaults.clone(),
+            follow_up_settings,
+            scheduler,
+            function_arn: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// Records this function's ARN (from the Lambda context), which follow-up schedules invoke.
+    pub fn set_function_arn(&self, arn: &str) {
+        if !arn.is_empty() {
+            let _ = self.function_arn.set(arn.to_owned());
+        }
     }
 
     /// Handles an SNS event: every record, each on its own; fails if any failed.
@@ -86,7 +128,7 @@ impl Incoming {
         let mut reports = Vec::new();
         let mut failures = Vec::new();
         for record in &event.records {
-            let published = record.sns.timestamp.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let published = record.sns.timestamp.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
             let envelope =
                 Envelope { event_id: &record.sns.message_id, published: Some(&published), body: &record.sns.message };
             let result =
@@ -123,6 +165,10 @@ impl Incoming {
         for warning in &message.warnings {
             warn!(path = %warning.path, reason = %warning.reason, "message field not taken as written");
         }
+        if plan.status == Status::Resolved {
+            let resolution = self.resolve(&plan, envelope, deadline).await?;
+            return Ok(Report::of(envelope, plan, Outcomes { resolution: Some(resolution), ..Outcomes::default() }));
+        }
         if plan.users_missing {
             error!("message has no users; using the default Slack channel and GitHub user");
         }
@@ -131,27 +177,31 @@ impl Incoming {
             Some(issue) => Some(self.open_issue(issue, &plan.request_id, envelope, deadline).await?),
             None => None,
         };
-        let mut slack = Vec::new();
+        let mut done = Outcomes { issue: issue.clone(), ..Outcomes::default() };
         if let Some(issue) = &issue {
-            if issue.action == IssueAction::Suppressed {
-                return Ok(Report::of(envelope, plan, Some(issue.clone()), slack, None));
+            if matches!(issue.action, IssueAction::Suppressed | IssueAction::ResolvedBefore) {
+                return Ok(Report::of(envelope, plan, done));
             }
             if !plan.slack.is_empty() {
                 match self.deliver(&plan, issue, envelope, deadline).await {
-                    Ok(delivered) => slack = delivered,
+                    Ok(Delivered { slack, scheduled }) => (done.slack, done.scheduled) = (slack, scheduled),
                     Err(NotDelivered::GitHub(e)) => return Err(e.into()),
-                    Err(NotDelivered::Failed { failed, slack }) => {
-                        let report = Report::of(envelope, plan, Some(issue.clone()), slack, None);
+                    Err(NotDelivered::Failed { failed, slack, scheduled }) => {
+                        let report = Report::of(envelope, plan, Outcomes { slack, scheduled, ..done });
+                        return Err(AlarmError::Undelivered { failed, report: Box::new(report) });
+                    }
+                    Err(NotDelivered::Schedule { error, slack, scheduled }) => {
+                        let failed = vec![format!("follow-up schedule: {error}")];
+                        let report = Report::of(envelope, plan, Outcomes { slack, scheduled, ..done });
                         return Err(AlarmError::Undelivered { failed, report: Box::new(report) });
                     }
                 }
             }
         }
-        let paged = match &plan.incident {
-            Some(incident) => Some(self.page(incident, deadline).await?),
-            None => None,
-        };
-        Ok(Report::of(envelope, plan, issue, slack, paged))
+        if let Some(incident) = &plan.incident {
+            done.paged = Some(self.page(incident, deadline).await?);
+        }
+        Ok(Report::of(envelope, plan, done))
     }
 }
 
@@ -170,20 +220,33 @@ fn alarm_span(envelope: Envelope<'_>, lambda_request_id: Option<&str>) -> tracin
     )
 }
 
+/// Each step's outcome, as the report gathers them.
+#[derive(Debug, Default)]
+struct Outcomes {
+    issue: Option<IssueReport>,
+    slack: Vec<SlackReport>,
+    scheduled: Vec<String>,
+    paged: Option<Paged>,
+    resolution: Option<Resolution>,
+}
+
 impl Report {
     /// The report of an alarm, from each step's outcome.
-    fn of(
-        envelope: Envelope<'_>,
-        plan: crate::routing::Plan,
-        issue: Option<IssueReport>,
-        slack: Vec<SlackReport>,
-        paged: Option<Paged>,
-    ) -> Self {
-        let (incident, event) = match paged {
+    fn of(envelope: Envelope<'_>, plan: crate::routing::Plan, done: Outcomes) -> Self {
+        let (incident, event) = match done.paged {
             Some(Paged::Incident(incident)) => (Some(incident), None),
             Some(Paged::Alert(event)) => (None, Some(event)),
             None => (None, None),
         };
-        Self { event_id: envelope.event_id.to_owned(), plan, issue, slack, incident, event }
+        Self {
+            event_id: envelope.event_id.to_owned(),
+            plan,
+            issue: done.issue,
+            slack: done.slack,
+            incident,
+            event,
+            resolution: done.resolution,
+            scheduled: done.scheduled,
+        }
     }
 }

@@ -19,6 +19,9 @@ pub enum IssueAction {
     Reused,
     /// An existing issue means the alarm is already handled: nothing else was done.
     Suppressed,
+    /// The source resolved the alarm before it was published (a resolve that arrived first is
+    /// recorded on GitHub): the issue was closed and nothing sent.
+    ResolvedBefore,
 }
 
 /// The issue of an alarm.
@@ -89,6 +92,10 @@ pub struct Report {
     pub incident: Option<IncidentReport>,
     /// The alert, if the type pages and it went to the Events API v2 (a routing key is configured).
     pub event: Option<EventReport>,
+    /// What a resolve did (`"status": "resolved"`); `None` for a firing alarm.
+    pub resolution: Option<super::Resolution>,
+    /// The follow-ups scheduled for an unanswered prompt, now or by an earlier attempt.
+    pub scheduled: Vec<String>,
 }
 
 /// Why one message was not fully handled.
@@ -103,6 +110,9 @@ pub enum AlarmError {
     /// PagerDuty failed.
     #[error(transparent)]
     PagerDuty(#[from] PagerDutyError),
+    /// Slack failed to update or follow up a prompt.
+    #[error(transparent)]
+    Slack(#[from] SlackError),
     /// Some Slack messages were not delivered (the others were, and are recorded).
     #[error("{} of {} Slack messages not delivered ({})", failed.len(), report.slack.len(), failed.join(", "))]
     Undelivered {
@@ -142,7 +152,8 @@ impl AlarmError {
             Self::Undelivered { .. } => "Undelivered",
             Self::GitHub(e) if e.is_retryable() => "Transient",
             Self::PagerDuty(e) if e.is_retryable() => "Transient",
-            Self::GitHub(_) | Self::PagerDuty(_) => "Refused",
+            Self::Slack(e) if e.is_retryable() => "Transient",
+            Self::GitHub(_) | Self::PagerDuty(_) | Self::Slack(_) => "Refused",
         }
     }
 }

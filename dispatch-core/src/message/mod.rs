@@ -47,6 +47,11 @@ pub struct Message {
     pub pagerduty_service: Option<ServiceId>,
     /// `retrigger`, default `true`.
     pub retrigger: bool,
+    /// `status`: a firing alarm (the default) or the source's word that it is resolved.
+    pub status: Status,
+    /// `remindAfterMinutes` and `escalateAfterMinutes`: a self-service alarm's own follow-up times,
+    /// instead of the `SelfServiceRemindAfter` and `SelfServiceEscalateAfter` settings.
+    pub follow_up: FollowUpTimes,
     /// What the message asks for, by type.
     pub alarm: Alarm,
     /// Every field that was coerced, defaulted, cut or ignored, in the order read; empty for a
@@ -66,6 +71,40 @@ impl Message {
             Alarm::Unrouted(u) => &u.type_name,
         }
     }
+}
+
+/// `status`: whether the source says the alarm fires or is over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Status {
+    /// The alarm fires (the default): open, tell, page.
+    #[default]
+    Firing,
+    /// The problem is gone at the source: close the alarm's issue, update its prompts, resolve
+    /// its incident.
+    Resolved,
+}
+
+impl Status {
+    /// As written in messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Firing => "firing",
+            Self::Resolved => "resolved",
+        }
+    }
+}
+
+/// Longest follow-up time a message may ask for: a week, in minutes.
+pub const FOLLOW_UP_MAX_MINUTES: u32 = 7 * 24 * 60;
+
+/// A self-service alarm's own follow-up times, in minutes; `None` uses the setting, `Some(0)`
+/// means never.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FollowUpTimes {
+    /// `remindAfterMinutes`.
+    pub remind_after_minutes: Option<u32>,
+    /// `escalateAfterMinutes`.
+    pub escalate_after_minutes: Option<u32>,
 }
 
 /// The routing type and its content.
@@ -165,7 +204,8 @@ pub struct Prompt {
 /// A broadcast or nag alarm.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FanOut {
-    /// Every recipient that is a user object; never empty.
+    /// Every recipient that is a user object; never empty for a firing alarm (a resolve sends
+    /// nothing, and needs none).
     pub users: Vec<User>,
     /// The audit issue.
     pub issue: IssueContent,

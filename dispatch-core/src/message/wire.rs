@@ -36,11 +36,34 @@ pub struct WireMessage {
     /// Dedup rule. `true` (default): only an open issue with the same title suppresses the alarm.
     /// `false`: an open or closed issue with the same title suppresses it.
     pub retrigger: Option<bool>,
+    /// `firing` (default): the alarm fires. `resolved`: the problem is gone at the source; the
+    /// alarm named the way dedup names it (the same title in the same repository; for
+    /// `high-priority` and other types, the same incident title) is closed, its Slack prompts
+    /// updated and its PagerDuty incident resolved. Any other value is rejected.
+    pub status: Option<WireStatus>,
+    /// Self-service: minutes after the prompt when the user is reminded if they have not answered,
+    /// instead of the `SelfServiceRemindAfter` setting. `0`: never.
+    #[schemars(range(min = 0, max = 10080))]
+    pub remind_after_minutes: Option<u32>,
+    /// Self-service: minutes after the prompt when an unanswered alarm is escalated to PagerDuty,
+    /// instead of the `SelfServiceEscalateAfter` setting. `0`: never.
+    #[schemars(range(min = 0, max = 10080))]
+    pub escalate_after_minutes: Option<u32>,
     /// Recipients. Required for `broadcast` and `nag`; the first one is used by `self-service`
     /// and `low-priority`.
     pub users: Option<Vec<WireUser>>,
     /// Per-type content.
     pub body: Option<WireBody>,
+}
+
+/// `status` of a message.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WireStatus {
+    /// The alarm fires.
+    Firing,
+    /// The problem is gone at the source.
+    Resolved,
 }
 
 /// One recipient. Unknown keys (for example `google`) are ignored.

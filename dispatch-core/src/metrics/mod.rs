@@ -128,7 +128,7 @@ pub fn alarm(result: &Result<Report, AlarmError>, body: &str, at: DateTime<Utc>)
         Ok(report) => (AlarmOutcome::of(report), Some(report)),
         Err(AlarmError::Invalid(_)) => (AlarmOutcome::Rejected, None),
         Err(AlarmError::Undelivered { report, .. }) => (AlarmOutcome::Failed, Some(report.as_ref())),
-        Err(AlarmError::GitHub(_) | AlarmError::PagerDuty(_)) => (AlarmOutcome::Failed, None),
+        Err(AlarmError::GitHub(_) | AlarmError::PagerDuty(_) | AlarmError::Slack(_)) => (AlarmOutcome::Failed, None),
     };
     let kind = match report {
         Some(report) => alarm_type(&report.plan.kind),
@@ -170,6 +170,11 @@ pub fn answer(answer: Answer, outcome: AnswerOutcome, prompt_ts: Option<&str>, n
         documents.push(Document::new(now, Metric::TimeToAnswer, &[answer.as_str()], waited));
     }
     documents
+}
+
+/// The document for an alarm escalated because nobody answered its prompt in time.
+pub fn unanswered_escalation(now: DateTime<Utc>) -> Vec<Document> {
+    vec![Document::new(now, Metric::Escalations, &[Cause::NoAnswer.as_str()], 1)]
 }
 
 /// Milliseconds since the epoch of a Slack message timestamp (`seconds.microseconds`).

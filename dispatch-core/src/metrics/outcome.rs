@@ -16,6 +16,10 @@ pub enum AlarmOutcome {
     Suppressed,
     /// A PagerDuty incident was opened.
     Paged,
+    /// A resolve ended its alarm (or was recorded before it).
+    Resolved,
+    /// The source resolved the alarm before it was published: nothing was sent.
+    ResolvedBefore,
     /// PagerDuty already had an open incident for the alarm.
     AlreadyOpen,
     /// The message breaks the spec.
@@ -26,12 +30,14 @@ pub enum AlarmOutcome {
 
 impl AlarmOutcome {
     /// Every outcome.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 10] = [
         Self::Created,
         Self::Resumed,
         Self::Reused,
         Self::Suppressed,
         Self::Paged,
+        Self::Resolved,
+        Self::ResolvedBefore,
         Self::AlreadyOpen,
         Self::Rejected,
         Self::Failed,
@@ -45,6 +51,8 @@ impl AlarmOutcome {
             Self::Reused => "reused",
             Self::Suppressed => "suppressed",
             Self::Paged => "paged",
+            Self::Resolved => "resolved",
+            Self::ResolvedBefore => "resolved_before",
             Self::AlreadyOpen => "already_open",
             Self::Rejected => "rejected",
             Self::Failed => "failed",
@@ -55,9 +63,13 @@ impl AlarmOutcome {
     /// one, says more than the issue. An Events API alert is `paged`: PagerDuty deduplicates it
     /// without saying so.
     pub fn of(report: &Report) -> Self {
+        if report.resolution.is_some() {
+            return Self::Resolved;
+        }
         let issue = report.issue.as_ref().map(|i| i.action);
         match (issue, &report.incident) {
             (Some(IssueAction::Suppressed), _) => Self::Suppressed,
+            (Some(IssueAction::ResolvedBefore), _) => Self::ResolvedBefore,
             (_, Some(incident)) => match incident.outcome {
                 IncidentOutcome::Created { .. } => Self::Paged,
                 IncidentOutcome::AlreadyOpen => Self::AlreadyOpen,
@@ -96,7 +108,7 @@ impl SlackOutcome {
 pub enum Cause {
     /// The user answered No.
     No,
-    /// Nobody answered in time (reserved: emitted once unanswered prompts escalate).
+    /// Nobody answered in time: escalated by the follow-up.
     NoAnswer,
 }
 
@@ -121,6 +133,8 @@ pub enum AnswerOutcome {
     AlreadyEscalated,
     /// An earlier answer stands; nothing was done.
     AlreadyAnswered,
+    /// The source resolved the alarm; nothing was done.
+    AlreadyResolved,
     /// The clicker may not answer this alarm.
     Refused,
     /// GitHub or PagerDuty failed; the user may click again.
@@ -135,6 +149,7 @@ impl AnswerOutcome {
             Self::Escalated => "escalated",
             Self::AlreadyEscalated => "already_escalated",
             Self::AlreadyAnswered => "already_answered",
+            Self::AlreadyResolved => "already_resolved",
             Self::Refused => "refused",
             Self::Failed => "failed",
         }

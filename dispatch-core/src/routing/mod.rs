@@ -13,7 +13,7 @@ mod slack;
 pub use slack::{LookedUp, SlackContent, SlackDelivery, SlackTarget, Unreachable};
 
 use crate::ids::{GitHubMention, Repo, RequestId, ServiceId, SlackChannel};
-use crate::message::{Alarm, IncidentContent, IssueContent, Message, User};
+use crate::message::{Alarm, FollowUpTimes, IncidentContent, IssueContent, Message, Status, User};
 use crate::pagerduty::{EventLink, Severity};
 use slack::{by_email, defaulted, recipient};
 
@@ -49,6 +49,45 @@ pub struct Plan {
     /// True when the type needs a user and `users` was missing or empty, so defaults were used
     /// (DESIGN.md §2: logged as an error).
     pub users_missing: bool,
+    /// `status`: a firing alarm is carried out as planned; a resolve finds the alarm named by
+    /// [`Self::issue`] (its repository and title) or [`Self::incident`] (its key) and ends it.
+    pub status: Status,
+    /// The message's own follow-up times, for a self-service prompt with buttons; see
+    /// [`Plan::follow_ups`].
+    pub follow_up: FollowUpTimes,
+}
+
+/// When an unanswered self-service prompt is followed up, in minutes after it was published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FollowUps {
+    /// The reminder, if any.
+    pub remind_after_minutes: Option<u32>,
+    /// The escalation, if any.
+    pub escalate_after_minutes: Option<u32>,
+}
+
+impl FollowUps {
+    /// Whether there is nothing to follow up.
+    pub fn is_empty(&self) -> bool {
+        self.remind_after_minutes.is_none() && self.escalate_after_minutes.is_none()
+    }
+}
+
+impl Plan {
+    /// The follow-ups of a firing self-service prompt with buttons: the message's own times, else
+    /// `settings` (`SelfServiceRemindAfter`, `SelfServiceEscalateAfter`); 0 means never. A
+    /// reminder due at or after the escalation is left out: the escalation replaces the prompt.
+    pub fn follow_ups(&self, settings: FollowUpTimes) -> FollowUps {
+        let prompts = self.slack.iter().any(|s| s.content.has_buttons());
+        if self.status != Status::Firing || !prompts {
+            return FollowUps { remind_after_minutes: None, escalate_after_minutes: None };
+        }
+        let pick = |own: Option<u32>, setting: Option<u32>| own.or(setting).filter(|m| *m > 0);
+        let escalate = pick(self.follow_up.escalate_after_minutes, settings.escalate_after_minutes);
+        let remind = pick(self.follow_up.remind_after_minutes, settings.remind_after_minutes)
+            .filter(|r| escalate.is_none_or(|e| *r < e));
+        FollowUps { remind_after_minutes: remind, escalate_after_minutes: escalate }
+    }
 }
 
 /// Which existing issues with the same title count as duplicates (DESIGN.md §3).
@@ -137,6 +176,8 @@ pub fn plan(message: &Message, defaults: &RoutingDefaults) -> Plan {
         incident: None,
         escalation_service: message.pagerduty_service.clone(),
         users_missing: false,
+        status: message.status,
+        follow_up: message.follow_up,
     };
     match &message.alarm {
         Alarm::SelfService(alarm) => {

@@ -152,6 +152,14 @@ pub enum SlackContent {
     },
 }
 
+impl SlackContent {
+    /// Whether it carries Yes / No buttons (or will, once its user is found by email): a prompt
+    /// that can be answered, and so followed up and updated.
+    pub fn has_buttons(&self) -> bool {
+        matches!(self, Self::Prompt { .. } | Self::PromptByEmail(_))
+    }
+}
+
 pub(super) fn recipient(user: &User, index: usize) -> String {
     user.display().map_or_else(|| format!("users[{index}]"), str::to_owned)
 }

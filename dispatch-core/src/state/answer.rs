@@ -3,7 +3,8 @@
 //!   `<!-- dispatch:answer request=<requestId> answer=yes|no user=<Slack id> at=<unix seconds> -->`.
 //!   Of two clicks racing, the earliest claim acts and the other withdraws its own;
 //! - the **escalation note**: after a No has paged, a comment naming the incident, ending with
-//!   `<!-- dispatch:escalated request=<requestId> incident=<id or "existing"> -->`.
+//!   `<!-- dispatch:escalated request=<requestId> incident=<id or "existing"> -->`; after an
+//!   escalation because nobody answered, the same with `cause=no_answer`.
 //!
 //! A claim stands (refuses later clicks) while it is in flight, for [`CLAIM_TTL_SECS`], and for
 //! good once its action is confirmed: a Yes by the issue being closed, a No by its escalation
@@ -70,6 +71,44 @@ pub fn escalation_note(request_id: &RequestId, incident: Option<(&str, Option<&s
         None => ("An open PagerDuty incident for this alarm already existed.".to_owned(), "existing".to_owned()),
     };
     format!("{text}\n\n{}", marker_line(ESCALATED, &[("request", &clean(request_id.as_str())), ("incident", &id)]))
+}
+
+/// The escalation note of an alarm nobody answered within `minutes`: the incident opened
+/// (`Some((id, url))`) or already open (`None`).
+pub fn no_answer_note(request_id: &RequestId, incident: Option<(&str, Option<&str>)>, minutes: u32) -> String {
+    let (text, id) = match incident {
+        Some((id, url)) => {
+            (format!("PagerDuty incident {id} opened{}.", url.map(|u| format!(": {u}")).unwrap_or_default()), clean(id))
+        }
+        None => ("An open PagerDuty incident for this alarm already existed.".to_owned(), "existing".to_owned()),
+    };
+    format!(
+        "Nobody answered the Slack prompt within {minutes} minutes: escalated. {text}\n\n{}",
+        marker_line(ESCALATED, &[("request", &clean(request_id.as_str())), ("incident", &id), ("cause", "no_answer")])
+    )
+}
+
+/// An escalation Dispatch recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Escalation {
+    /// The incident opened, or `None` when one with the alarm's key was already open.
+    pub incident: Option<String>,
+    /// Whether it was because nobody answered (else: a No).
+    pub no_answer: bool,
+}
+
+/// The escalations of `request_id` Dispatch recorded among `comments`.
+pub fn escalations(comments: &[Comment], writers: &Writers, request_id: &RequestId) -> Vec<Escalation> {
+    let request = clean(request_id.as_str());
+    writers
+        .comments(comments)
+        .filter_map(|c| read_marker(c.body.as_deref()?, ESCALATED))
+        .filter(|fields| field(fields, "request") == Some(request.as_str()))
+        .map(|fields| Escalation {
+            incident: field(&fields, "incident").filter(|id| *id != "existing").map(str::to_owned),
+            no_answer: field(&fields, "cause") == Some("no_answer"),
+        })
+        .collect()
 }
 
 fn clean_user(user_id: &str) -> String {
@@ -197,6 +236,29 @@ mod tests {
         assert!(standing_claim(&no, &dispatch(), &id(), false, NOW, None).is_some());
         let forged_note = [claim(3, "dispatch-bot", "no", old), comment(4, "mallory", escalation_note(&id(), None))];
         assert!(standing_claim(&forged_note, &dispatch(), &id(), false, NOW, None).is_none());
+    }
+
+    #[test]
+    fn escalations_name_their_incident_and_cause() {
+        let comments = [
+            comment(3, "dispatch-bot", escalation_note(&id(), Some(("Q1", Some("https://pd/Q1"))))),
+            comment(4, "dispatch-bot", no_answer_note(&id(), None, 60)),
+            comment(5, "mallory", no_answer_note(&id(), Some(("QEVIL", None)), 60)),
+        ];
+        assert_eq!(
+            escalations(&comments, &dispatch(), &id()),
+            [
+                Escalation { incident: Some("Q1".into()), no_answer: false },
+                Escalation { incident: None, no_answer: true }
+            ]
+        );
+        let note = no_answer_note(&id(), Some(("Q2", None)), 45);
+        assert!(
+            note.starts_with("Nobody answered the Slack prompt within 45 minutes: escalated. PagerDuty incident Q2")
+        );
+        assert!(note.ends_with("<!-- dispatch:escalated request=ss-1 incident=Q2 cause=no_answer -->"), "{note}");
+        let no_claim_but_escalated = [comment(6, "dispatch-bot", note)];
+        assert_eq!(standing_claim(&no_claim_but_escalated, &dispatch(), &id(), false, NOW, None), None);
     }
 
     #[test]

@@ -25,6 +25,28 @@ pub fn body_with_marker(body: &str, event_id: &str, request_id: &RequestId) -> S
     format!("{body}\n\n{}", issue_marker(event_id, request_id))
 }
 
+/// The issue body recording a resolve that arrived before its alarm (SNS does not keep order):
+/// `text`, then the marker with `resolved=<unix ms>`, when SNS published the resolve. The issue is
+/// created closed; a trigger of the same alarm published no later than that sends nothing.
+pub fn resolved_early_body(text: &str, event_id: &str, request_id: &RequestId, at_ms: i64) -> String {
+    let line = marker_line(
+        KIND,
+        &[(KIND, &clean(event_id)), ("request", &clean(request_id.as_str())), ("resolved", &at_ms.to_string())],
+    );
+    format!("{text}\n\n{line}")
+}
+
+/// When the resolve recorded by an issue with this body was published (unix ms), if the issue is
+/// Dispatch's record of a resolve that arrived before its alarm.
+pub fn resolved_early_at(body: &str) -> Option<i64> {
+    field(&read_marker(body, KIND)?, "resolved")?.parse().ok()
+}
+
+/// The alarm's `requestId` (as cleaned) that Dispatch wrote in the marker of an issue with this body.
+pub fn request_of(body: &str) -> Option<&str> {
+    field(&read_marker(body, KIND)?, "request")
+}
+
 /// The event (SNS MessageId, as cleaned) that created an issue with this body, if Dispatch did.
 pub fn created_by(body: &str) -> Option<&str> {
     field(&read_marker(body, KIND)?, KIND)
@@ -54,7 +76,20 @@ mod tests {
     fn the_marker_round_trips_through_the_body() {
         let body = body_with_marker("Body \n\n @alice", "95df01b4-ee98", &id());
         assert_eq!(created_by(&body), Some("95df01b4-ee98"));
+        assert_eq!(request_of(&body), Some("ss-1"));
         assert_eq!(created_by(&format!("{body}\r\n")), Some("95df01b4-ee98"));
+    }
+
+    #[test]
+    fn an_early_resolve_is_recorded_in_the_marker_and_still_names_its_event() {
+        let body = resolved_early_body("Resolved before it fired.", "e-5", &id(), 1_764_583_200_250);
+        assert!(body.ends_with("<!-- dispatch:event=e-5 request=ss-1 resolved=1764583200250 -->"), "{body}");
+        assert_eq!(resolved_early_at(&body), Some(1_764_583_200_250));
+        assert_eq!(created_by(&body), Some("e-5"));
+        assert!(body.lines().last().unwrap().starts_with(&own_prefix("e-5")));
+        assert_eq!(resolved_early_at(&body_with_marker("x", "e-5", &id())), None);
+        let quoted = format!("{body}\nsender text");
+        assert_eq!(resolved_early_at(&quoted), None);
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! - [`event`]: the marker that ends the body of an issue Dispatch opened, naming the SNS event;
 //! - [`delivery`]: the comment recording which Slack messages an event delivered;
 //! - [`answer`]: the comment recording a click's answer (a claim), and the note of its incident;
-//! - [`button`]: the value of a self-service button, and the Node version's `callback_id`.
+//! - [`button`]: the value of a self-service button, and the Node version's `callback_id`;
+//! - [`lifecycle`]: the resolution at the source, and the reminder of an unanswered prompt.
 //!
 //! **Only Dispatch's own writing is state.** Anyone who can read the audit repository can comment
 //! on its issues, and issue bodies carry sender text. So a marker counts only when it is the last
@@ -17,6 +18,7 @@ pub mod answer;
 pub mod button;
 pub mod delivery;
 pub mod event;
+pub mod lifecycle;
 
 use crate::github::{Comment, Issue};
 

@@ -12,7 +12,7 @@ use crate::deadline::Deadline;
 use crate::github::{GitHubError, Issue};
 use crate::ids::{Repo, RequestId, ServiceId, SlackUserId};
 use crate::pagerduty::{IncidentOutcome, NewIncident};
-use crate::state::{Writers, answer};
+use crate::state::{Writers, answer, lifecycle};
 
 /// What a click acts on: its button's alarm, with the defaults for Node-era buttons.
 #[derive(Debug, Clone)]
@@ -92,9 +92,14 @@ impl Triage {
         let issue = issue.map_err(ClickError::GitHub)?;
         let writers = Writers::of(&issue);
         let closed = !issue.is_open();
+        let comments = comments.ok();
+        if comments.as_deref().is_some_and(|c| lifecycle::resolution(c, &writers).is_some()) {
+            info!(outcome = "already resolved", "click on an alarm resolved at the source ignored");
+            return Err(ClickError::AlreadyResolved);
+        }
         if let Some(previous) = comments
-            .ok()
-            .and_then(|c| answer::standing_claim(&c, &writers, &alarm.request_id, closed, now.timestamp(), None))
+            .as_deref()
+            .and_then(|c| answer::standing_claim(c, &writers, &alarm.request_id, closed, now.timestamp(), None))
         {
             info!(outcome = "already answered", "second click ignored");
             return Err(ClickError::AlreadyAnswered(previous));

@@ -45,6 +45,9 @@ pub enum ClickError {
     /// An earlier click's answer stands.
     #[error("already answered {} by {}", .0.answer, .0.user)]
     AlreadyAnswered(Claim),
+    /// The source resolved the alarm: there is nothing to answer.
+    #[error("already resolved at the source")]
+    AlreadyResolved,
     /// GitHub failed: reading the issue, claiming the answer, or closing the issue.
     #[error(transparent)]
     GitHub(GitHubError),
@@ -64,6 +67,7 @@ impl ClickError {
         match self {
             Self::OutsideConversation { .. } | Self::NotTheIntendedUser { .. } => AnswerOutcome::Refused,
             Self::AlreadyAnswered(_) => AnswerOutcome::AlreadyAnswered,
+            Self::AlreadyResolved => AnswerOutcome::AlreadyResolved,
             Self::GitHub(_) | Self::PagerDuty(_) => AnswerOutcome::Failed,
         }
     }
@@ -83,6 +87,7 @@ impl ClickError {
                 "This alarm (dispatch {id}) was already answered {} by <@{}>. Nothing was changed.",
                 previous.answer, previous.user
             ),
+            Self::AlreadyResolved => format!("Dispatch {id}: {}", compose::ALREADY_RESOLVED),
             Self::GitHub(e) if answer == Answer::Yes => format!(
                 "Error: dispatch {id} failed to close GitHub issue {}/{}, {}",
                 alarm.repo,

@@ -7,16 +7,21 @@
 //! [`InvalidMessage`].
 
 mod content;
+mod lifecycle;
 mod reader;
 mod users;
 
 use serde_json::Value;
 
 use super::error::ROOT;
-use super::{Alarm, FanOut, IncidentContent, InvalidMessage, LowPriority, Message, SelfService, Unrouted};
+use super::{
+    Alarm, FanOut, FollowUpTimes, IncidentContent, InvalidMessage, LowPriority, Message, SelfService, Status, Unrouted,
+};
 use crate::ids::{RepoOverride, RequestId, ServiceId};
 use crate::pagerduty::Severity;
 use content::{details, fan_out_message, incident, issue, prompt, severity};
+use lifecycle::{follow_up, status};
+
 use reader::{IGNORED, Object, Reader, json_kind, required_object};
 use users::{Uses, first_user, recipients};
 /// Parses one message; a missing or unusable `requestId` is generated at random.
@@ -56,18 +61,25 @@ fn strict(object: &Object, kind: &str, new_id: impl FnOnce() -> RequestId) -> Re
     let github_repo = if kind == "high-priority" { None } else { github_repo(r, object)? };
     let pagerduty_service = r.id(object.get("pagerDutyServiceId"), "pagerDutyServiceId", ServiceId::parse, IGNORED);
     let retrigger = retrigger(r, object.get("retrigger"));
+    let status = status(r, object.get("status"))?;
     let body = required_object(object.get("body"), "body", kind)?;
     let users = object.get("users");
 
+    let mut follow_up_times = FollowUpTimes::default();
     let alarm = match kind {
         "self-service" => {
+            follow_up_times = follow_up(r, object);
             let user = first_user(r, users, Uses::Prompt);
             let issue = issue(r, body, kind)?;
             let prompt = prompt(r, body.get("slack"), &issue.title);
             Alarm::SelfService(SelfService { user, issue, prompt })
         }
         "broadcast" | "nag" => {
-            let users = recipients(r, users, kind)?;
+            // A resolve sends nothing: its recipients do not matter.
+            let users = match status {
+                Status::Firing => recipients(r, users, kind)?,
+                Status::Resolved => recipients(r, users, kind).unwrap_or_default(),
+            };
             let issue = issue(r, body, kind)?;
             let message = fan_out_message(r, body.get("slack"), &issue.title);
             let fan_out = FanOut { users, issue, message };
@@ -85,8 +97,13 @@ fn strict(object: &Object, kind: &str, new_id: impl FnOnce() -> RequestId) -> Re
         github_repo,
         pagerduty_service,
         retrigger,
+        status,
+        follow_up: follow_up_times,
         alarm,
-        warnings: std::mem::take(&mut r.warnings),
+        warnings: match status {
+            Status::Firing => std::mem::take(&mut r.warnings),
+            Status::Resolved => r.warnings.drain(..).filter(|w| lifecycle::read_by_a_resolve(&w.path)).collect(),
+        },
     })
 }
 
@@ -142,6 +159,11 @@ fn lenient(value: &Value, type_name: String, new_id: impl FnOnce() -> RequestId)
     let r = &mut Reader::default();
     let at = |pointer: &str| value.pointer(pointer);
     let (request_id, request_id_generated) = request_id(r, at("/requestId"), new_id);
+    // An unknown type must still page: a status that cannot be read pages too.
+    let status = status(r, at("/status")).unwrap_or_else(|e| {
+        r.warn(&e.path, format!("{}; taken as firing, so the alarm still pages", e.reason));
+        Status::Firing
+    });
     let pagerduty_service = r.id(at("/pagerDutyServiceId"), "pagerDutyServiceId", ServiceId::parse, IGNORED);
     let mut text = |pointer: &str, path: &str| {
         r.optional_string(at(pointer), path, IGNORED).filter(|text| !text.trim().is_empty())
@@ -163,6 +185,8 @@ fn lenient(value: &Value, type_name: String, new_id: impl FnOnce() -> RequestId)
         github_repo: None,
         pagerduty_service,
         retrigger: true,
+        status,
+        follow_up: FollowUpTimes::default(),
         alarm: Alarm::Unrouted(Unrouted { type_name, incident, github_title, raw: value.to_string() }),
         warnings: std::mem::take(&mut r.warnings),
     }

@@ -1,0 +1,226 @@
+//! The follow-up of an unanswered self-service prompt: the small event an EventBridge Scheduler
+//! schedule hands to `incoming` when a step falls due ([`FollowUp`]; see `schedule.rs`). The
+//! schedule is the clock: a follow-up acts when it is delivered. It first reads the issue, and
+//! does nothing when the alarm was answered, resolved, closed or escalated. Otherwise:
+//! - **remind**: one reply in the prompt's thread mentioning the user, then a record on the issue,
+//!   so a duplicate delivery (Scheduler delivers at least once) does not remind twice;
+//! - **escalate**: an incident keyed by the alarm's `requestId` (so a later No cannot page twice),
+//!   the prompt replaced with an escalated note, then the escalation note on the issue, which
+//!   makes any later delivery do nothing. A retry before the note finds PagerDuty's open incident.
+
+use serde::{Deserialize, Serialize};
+use tracing::{Instrument, info, warn};
+
+use super::{AlarmError, Incoming};
+use crate::compose;
+use crate::deadline::Deadline;
+use crate::github::Issue;
+use crate::ids::{RepoOverride, RequestId, ServiceId};
+use crate::message::InvalidMessage;
+use crate::pagerduty::{IncidentOutcome, NewIncident};
+use crate::state::delivery as delivery_record;
+use crate::state::{Writers, answer, lifecycle};
+
+/// A follow-up step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Step {
+    /// Remind the user.
+    Remind,
+    /// Escalate to PagerDuty.
+    Escalate,
+}
+
+impl Step {
+    /// As written in events, records and schedule names.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Remind => "remind",
+            Self::Escalate => "escalate",
+        }
+    }
+}
+
+/// The event a schedule invokes `incoming` with: which step of which alarm.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FollowUp {
+    /// The step; its key also tells a follow-up from an SNS event.
+    #[serde(rename = "dispatchFollowUp")]
+    pub step: Step,
+    /// `owner/name` of the alarm's issue.
+    pub repo: String,
+    /// The alarm's issue.
+    pub issue: u64,
+    /// The alarm's `requestId`.
+    pub request_id: String,
+    /// The SNS message that delivered the prompt: its delivery record names the prompt.
+    pub event_id: String,
+    /// The Slack user the prompt asks, when it went to one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// How the user is named (handle, id or address).
+    pub name: String,
+    /// Minutes after the alarm the step was due.
+    pub after_minutes: u32,
+    /// `pagerDutyServiceId` of the alarm, for the escalation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+}
+
+/// What a follow-up did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FollowedUp {
+    /// The user was reminded under each prompt.
+    Reminded {
+        /// Prompts replied under.
+        prompts: usize,
+    },
+    /// An incident was opened (or one was open) and the prompt replaced.
+    Escalated {
+        /// The incident opened; `None` when one with the alarm's key was already open.
+        incident: Option<String>,
+    },
+    /// Nothing to do, and why.
+    Nothing(&'static str),
+}
+
+impl Incoming {
+    /// Handles one follow-up, inside its `follow_up` span.
+    pub async fn handle_follow_up(
+        &self,
+        follow_up: &FollowUp,
+        lambda_request_id: Option<&str>,
+        deadline: Deadline,
+    ) -> Result<FollowedUp, AlarmError> {
+        let span = tracing::info_span!(
+            "follow_up",
+            lambda_request_id,
+            step = follow_up.step.as_str(),
+            request_id = %follow_up.request_id,
+            repo = %follow_up.repo,
+            issue = follow_up.issue,
+        );
+        let result = self.follow_up(follow_up, deadline).instrument(span.clone()).await;
+        span.in_scope(|| match &result {
+            Ok(done) => info!(outcome = ?done, "follow-up handled"),
+            Err(e) => warn!(error = %e, kind = e.kind(), "follow-up failed"),
+        });
+        result
+    }
+
+    async fn follow_up(&self, f: &FollowUp, deadline: Deadline) -> Result<FollowedUp, AlarmError> {
+        let invalid = |path: &str, reason: String| AlarmError::Invalid(InvalidMessage::new(path, reason));
+        let repo = RepoOverride::parse(&f.repo).map_err(|r| invalid("repo", r))?.resolve(&self.defaults.repo.owner);
+        let request_id = RequestId::parse(&f.request_id).map_err(|r| invalid("requestId", r))?;
+        let (issue, comments) = tokio::join!(
+            self.github.issue(&repo, f.issue, deadline),
+            self.github.comments(&repo, f.issue, None, deadline)
+        );
+        let (issue, comments) = (issue?, comments?);
+        let writers = Writers::of(&issue);
+        let now = chrono::Utc::now().timestamp();
+        if !issue.is_open() {
+            return Ok(FollowedUp::Nothing("the issue is closed"));
+        }
+        if lifecycle::resolution(&comments, &writers).is_some() {
+            return Ok(FollowedUp::Nothing("resolved at the source"));
+        }
+        if answer::standing_claim(&comments, &writers, &request_id, false, now, None).is_some() {
+            return Ok(FollowedUp::Nothing("answered"));
+        }
+        if !answer::escalations(&comments, &writers, &request_id).is_empty() {
+            return Ok(FollowedUp::Nothing("already escalated"));
+        }
+        let prompts = delivery_record::delivered(&f.event_id, &comments, &writers).prompts;
+        match f.step {
+            Step::Remind if lifecycle::reminded(&comments, &writers, &request_id) => {
+                Ok(FollowedUp::Nothing("already reminded"))
+            }
+            Step::Remind if prompts.is_empty() => Ok(FollowedUp::Nothing("no prompt recorded to remind under")),
+            Step::Remind => {
+                let user = f
+                    .user
+                    .as_deref()
+                    .filter(|u| !crate::ids::SlackUserId::parse(u).is_ok_and(|id| id.is_conversation()));
+                let reminder = compose::reminder(user, f.after_minutes);
+                for prompt in &prompts {
+                    self.slack.post_reply(&prompt.channel, &prompt.ts, &reminder, deadline).await?;
+                }
+                let record = lifecycle::reminder_comment(&request_id, &f.name, f.after_minutes);
+                self.github.comment(&repo, f.issue, &record, deadline).await?;
+                Ok(FollowedUp::Reminded { prompts: prompts.len() })
+            }
+            Step::Escalate => self.escalate_unanswered(f, &repo, &issue, &request_id, &prompts, deadline).await,
+        }
+    }
+
+    async fn escalate_unanswered(
+        &self,
+        f: &FollowUp,
+        repo: &crate::ids::Repo,
+        issue: &Issue,
+        request_id: &RequestId,
+        prompts: &[delivery_record::PromptRef],
+        deadline: Deadline,
+    ) -> Result<FollowedUp, AlarmError> {
+        let service = f
+            .service
+            .as_deref()
+            .and_then(|s| ServiceId::parse(s).ok())
+            .unwrap_or_else(|| self.defaults.pagerduty_service.clone());
+        let incident = NewIncident {
+            title: format!(
+                "dispatch {request_id}: user {} did not respond for self-service issue {repo}/{}",
+                f.name, f.issue
+            ),
+            details: Some(format!("{}\n\n {}", issue.title, issue.html_url)),
+            incident_key: request_id.to_string(),
+            service,
+        };
+        let opened = self.pagerduty.create_incident(&incident, deadline).await?;
+        let id = match &opened {
+            IncidentOutcome::Created { id, .. } => Some(id.clone()),
+            IncidentOutcome::AlreadyOpen => None,
+        };
+        let note = compose::escalated_note(&issue.title, f.after_minutes, id.as_deref(), &issue.html_url);
+        self.replace_prompts(prompts, &note, deadline).await?;
+        let record = match &opened {
+            IncidentOutcome::Created { id, html_url } => {
+                answer::no_answer_note(request_id, Some((id, html_url.as_deref())), f.after_minutes)
+            }
+            IncidentOutcome::AlreadyOpen => answer::no_answer_note(request_id, None, f.after_minutes),
+        };
+        self.github.comment(repo, f.issue, &record, deadline).await?;
+        crate::metrics::emit(&crate::metrics::unanswered_escalation(chrono::Utc::now()));
+        info!(incident = ?id, outcome = "escalated", "nobody answered: escalated to PagerDuty");
+        Ok(FollowedUp::Escalated { incident: id })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_follow_up_event_round_trips_and_refuses_an_sns_event() {
+        let event = FollowUp {
+            step: Step::Escalate,
+            repo: "acme/alarms".into(),
+            issue: 7,
+            request_id: "ss-1".into(),
+            event_id: "e-1".into(),
+            user: Some("U012".into()),
+            name: "alice".into(),
+            after_minutes: 60,
+            service: None,
+        };
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["dispatchFollowUp"], "escalate");
+        assert_eq!(json["afterMinutes"], 60);
+        assert!(json.get("service").is_none());
+        assert_eq!(serde_json::from_value::<FollowUp>(json).unwrap(), event);
+        let sns = serde_json::json!({ "Records": [] });
+        assert!(serde_json::from_value::<FollowUp>(sns).is_err());
+    }
+}

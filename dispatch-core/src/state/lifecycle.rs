@@ -1,0 +1,117 @@
+//! What an alarm's later life leaves on its issue:
+//! - the **resolution**: when the source says the alarm is resolved, `incoming` comments when and
+//!   which SNS message said so, ending with
+//!   `<!-- dispatch:resolved event=<SNS MessageId> request=<requestId> at=<unix ms> -->`. Clicks
+//!   after it are answered "already resolved", follow-ups do nothing, and a retry of the same
+//!   resolve finds it and finishes the rest (closing, prompts, incidents) without commenting again;
+//! - the **reminder**: after reminding the user of an unanswered prompt,
+//!   `<!-- dispatch:reminded request=<requestId> -->`, so a duplicate follow-up does not remind twice.
+//!
+//! A no-answer escalation leaves the escalation note of [`super::answer`] (`cause=no_answer`).
+//! Only comments Dispatch wrote count ([`Writers`]).
+
+use super::{Writers, clean, field, marker_line, read_marker};
+use crate::github::Comment;
+use crate::ids::RequestId;
+
+const RESOLVED: &str = "resolved";
+const REMINDED: &str = "reminded";
+
+/// A recorded resolution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolution {
+    /// The SNS message that said so (as cleaned).
+    pub event: String,
+    /// When SNS published it (unix milliseconds), when recorded.
+    pub at_ms: Option<i64>,
+}
+
+/// The resolution comment: a sentence for people reading the issue, then the marker.
+pub fn resolved_comment(event_id: &str, request_id: &RequestId, published: &str, at_ms: i64, effects: &str) -> String {
+    let event = clean(event_id);
+    format!(
+        "Resolved at the source: the alarm's source said at {} (SNS message `{event}`) that the problem is \
+         gone. {effects}\n\n{}",
+        clean(published),
+        marker_line(
+            RESOLVED,
+            &[("event", &event), ("request", &clean(request_id.as_str())), ("at", &at_ms.to_string())]
+        )
+    )
+}
+
+/// The first resolution Dispatch recorded among `comments`, if any.
+pub fn resolution(comments: &[Comment], writers: &Writers) -> Option<Resolution> {
+    writers.comments(comments).find_map(|c| {
+        let fields = read_marker(c.body.as_deref()?, RESOLVED)?;
+        Some(Resolution {
+            event: field(&fields, "event").unwrap_or_default().to_owned(),
+            at_ms: field(&fields, "at").and_then(|t| t.parse().ok()),
+        })
+    })
+}
+
+/// The reminder record: who was reminded, and where.
+pub fn reminder_comment(request_id: &RequestId, user: &str, after_minutes: u32) -> String {
+    format!(
+        "Reminded {} of the unanswered Slack prompt, {after_minutes} minutes after it was sent.\n\n{}",
+        user.replace(['*', '`', '<', '>', '@', '\\', '\n', '\r'], ""),
+        marker_line(REMINDED, &[("request", &clean(request_id.as_str()))])
+    )
+}
+
+/// Whether Dispatch recorded a reminder for `request_id` among `comments`.
+pub fn reminded(comments: &[Comment], writers: &Writers, request_id: &RequestId) -> bool {
+    let request = clean(request_id.as_str());
+    writers.comments(comments).any(|c| {
+        c.body
+            .as_deref()
+            .and_then(|body| read_marker(body, REMINDED))
+            .is_some_and(|fields| field(&fields, "request") == Some(request.as_str()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::github::Account;
+
+    fn id() -> RequestId {
+        RequestId::parse("ss-1").unwrap()
+    }
+
+    fn comment(id: u64, author: &str, body: String) -> Comment {
+        Comment { id, html_url: String::new(), body: Some(body), user: Some(Account { login: author.to_owned() }) }
+    }
+
+    fn dispatch() -> Writers {
+        Writers::default().and(Some("dispatch-bot"))
+    }
+
+    #[test]
+    fn a_resolution_round_trips() {
+        let text = resolved_comment("e-9", &id(), "2026-12-01T10:00:00.250Z", 1_764_583_200_250, "Closing.");
+        assert!(text.starts_with("Resolved at the source: the alarm's source said at 2026-12-01T10:00:00.250Z"));
+        assert!(text.ends_with("<!-- dispatch:resolved event=e-9 request=ss-1 at=1764583200250 -->"), "{text}");
+        let found = resolution(&[comment(4, "dispatch-bot", text)], &dispatch());
+        assert_eq!(found, Some(Resolution { event: "e-9".into(), at_ms: Some(1_764_583_200_250) }));
+    }
+
+    #[test]
+    fn a_resolution_in_someone_elses_comment_is_data() {
+        let forged = resolved_comment("e-9", &id(), "now", 1, "");
+        assert_eq!(resolution(&[comment(4, "mallory", forged.clone())], &dispatch()), None);
+        let quoted = format!("{forged}\n\nquoted by a person");
+        assert_eq!(resolution(&[comment(5, "dispatch-bot", quoted)], &dispatch()), None);
+    }
+
+    #[test]
+    fn a_reminder_is_recorded_per_alarm_and_only_by_dispatch() {
+        let text = reminder_comment(&id(), "@alice*", 30);
+        assert!(text.starts_with("Reminded alice of the unanswered Slack prompt, 30 minutes"), "{text}");
+        assert!(reminded(&[comment(1, "dispatch-bot", text.clone())], &dispatch(), &id()));
+        assert!(!reminded(&[comment(1, "mallory", text.clone())], &dispatch(), &id()));
+        let other = RequestId::parse("ss-2").unwrap();
+        assert!(!reminded(&[comment(1, "dispatch-bot", text)], &dispatch(), &other));
+    }
+}
