@@ -1,10 +1,13 @@
-//! The PagerDuty clients (DESIGN.md §7f, §7j): REST API v2 `POST /incidents` ([`PagerDuty`]), and
-//! Events API v2 `POST /v2/enqueue` ([`PagerDutyEvents`]), which takes monitoring alarms with an
-//! integration's routing key. An open incident with the same key is a distinct, non-failing
-//! outcome of REST; the Events API deduplicates a trigger by its `dedup_key` itself. Both retry 429
-//! and 5xx within the deadline; any other refusal carries PagerDuty's message, never a credential.
+//! The PagerDuty clients (DESIGN.md §7f, §7j): REST API v2 ([`PagerDuty`]) `POST /incidents`,
+//! `GET /incidents` by key and `PUT /incidents/{id}` to resolve; and Events API v2
+//! `POST /v2/enqueue` ([`PagerDutyEvents`]), which takes monitoring alarms with an integration's
+//! routing key. An open incident with the same key is a distinct, non-failing outcome of REST, as
+//! are an incident resolved already and an unknown one; the Events API deduplicates a trigger by
+//! its `dedup_key` itself. Both retry 429 and 5xx within the deadline; any other refusal carries
+//! PagerDuty's message, never a credential.
 
 mod events;
+mod incidents;
 mod rest;
 
 use std::time::Duration;
@@ -15,6 +18,7 @@ pub use events::{
     Enqueued, Event, EventLink, EventPayload, PagerDutyEvents, ROUTING_KEY_LEN, RoutingKey, SOURCE, SUMMARY_MAX,
     Severity, custom_details, summary,
 };
+pub use incidents::{IncidentRef, ResolveOutcome};
 pub use rest::{ACCEPT, IncidentOutcome, NewIncident, PagerDuty, Service, User};
 
 /// Why PagerDuty refused.

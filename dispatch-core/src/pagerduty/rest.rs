@@ -1,6 +1,8 @@
-//! The REST API v2 client: `POST /incidents` to open an incident, and the read-only calls
-//! `dispatch doctor` makes (`GET /services/{id}`, `GET /users`).
+//! The REST API v2 client: `POST /incidents` to open an incident, the retries every REST call
+//! shares, and the read-only calls `dispatch doctor` makes (`GET /services/{id}`, `GET /users`).
+//! Finding and resolving incidents is in `incidents.rs`.
 
+use crate::http::Reply;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -43,7 +45,7 @@ pub enum IncidentOutcome {
 /// The PagerDuty client. Build it once per process and share it.
 #[derive(Debug, Clone)]
 pub struct PagerDuty {
-    http: reqwest::Client,
+    pub(super) http: reqwest::Client,
     incidents: Url,
     api_key: SecretString,
     from: String,
@@ -86,55 +88,81 @@ impl PagerDuty {
         if let Some(details) = &incident.details {
             body["incident"]["body"] = json!({ "type": "incident_body", "details": details });
         }
+        let request = || self.writing(self.http.post(self.incidents.clone())).json(&body);
+        self.call(request, deadline, |reply| {
+            if reply.status.is_success() {
+                #[derive(Deserialize)]
+                struct Created {
+                    incident: CreatedIncident,
+                }
+                #[derive(Deserialize)]
+                struct CreatedIncident {
+                    id: String,
+                    html_url: Option<String>,
+                }
+                let created: Created = serde_json::from_slice(&reply.body)
+                    .map_err(|e| PagerDutyError::Transient(format!("unexpected response body: {e}")))?;
+                return Ok(IncidentOutcome::Created { id: created.incident.id, html_url: created.incident.html_url });
+            }
+            let message = error_message(&reply.body);
+            if reply.status == 400 && message.to_lowercase().contains("matching dedup key already exists") {
+                return Ok(IncidentOutcome::AlreadyOpen);
+            }
+            Err(refusal(reply.status.as_u16(), message))
+        })
+        .await
+    }
+
+    /// `request` with the API key and the REST v2 `Accept` header.
+    pub(super) fn authorized(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        request
+            .header(reqwest::header::AUTHORIZATION, format!("Token token={}", self.api_key.expose_secret()))
+            .header(reqwest::header::ACCEPT, ACCEPT)
+    }
+
+    /// `request` authorized, and with the `From` header a change needs (the acting user's email).
+    pub(super) fn writing(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        self.authorized(request).header("From", &self.from)
+    }
+
+    /// Sends what `request` builds until `read` accepts the reply or fails for good: a 429 is waited
+    /// out, a 5xx or no reply retried within the policy's attempts (as is whatever `read` calls
+    /// [`PagerDutyError::Transient`]), all within `deadline`. `read` sees every other reply.
+    pub(super) async fn call<T>(
+        &self,
+        request: impl Fn() -> reqwest::RequestBuilder,
+        deadline: Deadline,
+        read: impl Fn(Reply) -> Result<T, PagerDutyError>,
+    ) -> Result<T, PagerDutyError> {
         let verdict = |error: &PagerDutyError| match error {
             PagerDutyError::RateLimited(after) => Verdict::RateLimited(*after),
             PagerDutyError::Transient(_) => Verdict::Transient,
             _ => Verdict::Final,
         };
-        with_retries(&self.policy, deadline, "pagerduty", verdict, || self.attempt(&body, deadline)).await
+        let attempt = || async {
+            let reply = crate::http::exchange(request(), deadline, self.policy.request_timeout)
+                .await
+                .map_err(PagerDutyError::from)?;
+            match reply.status.as_u16() {
+                429 => Err(PagerDutyError::RateLimited(retry_after(&reply.headers))),
+                s if s >= 500 => Err(PagerDutyError::Transient(format!("HTTP {s}: {}", error_message(&reply.body)))),
+                _ => read(reply),
+            }
+        };
+        with_retries(&self.policy, deadline, "pagerduty", verdict, attempt).await
     }
+}
 
-    async fn attempt(&self, body: &Value, deadline: Deadline) -> Result<IncidentOutcome, PagerDutyError> {
-        let request = self
-            .http
-            .post(self.incidents.clone())
-            .header(reqwest::header::AUTHORIZATION, format!("Token token={}", self.api_key.expose_secret()))
-            .header(reqwest::header::ACCEPT, ACCEPT)
-            .header("From", &self.from)
-            .json(body);
-        let reply = crate::http::exchange(request, deadline, self.policy.request_timeout)
-            .await
-            .map_err(PagerDutyError::from)?;
-        let (status, headers, bytes) = (reply.status, reply.headers, reply.body);
-        if status.is_success() {
-            #[derive(Deserialize)]
-            struct Created {
-                incident: CreatedIncident,
-            }
-            #[derive(Deserialize)]
-            struct CreatedIncident {
-                id: String,
-                html_url: Option<String>,
-            }
-            let created: Created = serde_json::from_slice(&bytes)
-                .map_err(|e| PagerDutyError::Transient(format!("unexpected response body: {e}")))?;
-            return Ok(IncidentOutcome::Created { id: created.incident.id, html_url: created.incident.html_url });
-        }
-        let message = error_message(&bytes);
-        match status.as_u16() {
-            429 => Err(PagerDutyError::RateLimited(retry_after(&headers))),
-            s if s >= 500 => Err(PagerDutyError::Transient(format!("HTTP {s}: {message}"))),
-            400 if message.to_lowercase().contains("matching dedup key already exists") => {
-                Ok(IncidentOutcome::AlreadyOpen)
-            }
-            s @ (401 | 403) => Err(PagerDutyError::Unauthorized { status: s, message }),
-            s => Err(PagerDutyError::Rejected { status: s, message }),
-        }
+/// A refusal that is not worth repeating: the credentials (401, 403) or the request (any other).
+pub(super) fn refusal(status: u16, message: String) -> PagerDutyError {
+    match status {
+        401 | 403 => PagerDutyError::Unauthorized { status, message },
+        _ => PagerDutyError::Rejected { status, message },
     }
 }
 
 /// PagerDuty's `error.message` and `error.errors[]`, joined.
-fn error_message(body: &[u8]) -> String {
+pub(super) fn error_message(body: &[u8]) -> String {
     let Ok(value) = serde_json::from_slice::<Value>(body) else {
         return String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
     };
@@ -197,7 +225,7 @@ impl PagerDuty {
     }
 
     /// An address under the API's base URL (the incidents URL's directory).
-    fn api_url(&self, path: &str, query: &[(&str, &str)]) -> Result<Url, PagerDutyError> {
+    pub(super) fn api_url(&self, path: &str, query: &[(&str, &str)]) -> Result<Url, PagerDutyError> {
         let mut url = self
             .incidents
             .join(path)
@@ -209,40 +237,27 @@ impl PagerDuty {
     }
 
     /// One GET with retries of 429 and 5xx within `deadline`; `None` for a 404.
-    async fn get<T: serde::de::DeserializeOwned>(
+    pub(super) async fn get<T: serde::de::DeserializeOwned>(
         &self,
         url: Url,
         deadline: Deadline,
     ) -> Result<Option<T>, PagerDutyError> {
-        let verdict = |error: &PagerDutyError| match error {
-            PagerDutyError::RateLimited(after) => Verdict::RateLimited(*after),
-            PagerDutyError::Transient(_) => Verdict::Transient,
-            _ => Verdict::Final,
-        };
-        let attempt = || async {
-            let request = self
-                .http
-                .get(url.clone())
-                .header(reqwest::header::AUTHORIZATION, format!("Token token={}", self.api_key.expose_secret()))
-                .header(reqwest::header::ACCEPT, ACCEPT);
-            let reply = crate::http::exchange(request, deadline, self.policy.request_timeout)
-                .await
-                .map_err(PagerDutyError::from)?;
-            if reply.status.is_success() {
-                return serde_json::from_slice(&reply.body)
-                    .map(Some)
-                    .map_err(|e| PagerDutyError::Transient(format!("unexpected response body: {e}")));
-            }
-            let message = error_message(&reply.body);
-            match reply.status.as_u16() {
-                404 => Ok(None),
-                429 => Err(PagerDutyError::RateLimited(retry_after(&reply.headers))),
-                s if s >= 500 => Err(PagerDutyError::Transient(format!("HTTP {s}: {message}"))),
-                s @ (401 | 403) => Err(PagerDutyError::Unauthorized { status: s, message }),
-                s => Err(PagerDutyError::Rejected { status: s, message }),
-            }
-        };
-        with_retries(&self.policy, deadline, "pagerduty", verdict, attempt).await
+        self.call(
+            || self.authorized(self.http.get(url.clone())),
+            deadline,
+            |reply| {
+                if reply.status.is_success() {
+                    return serde_json::from_slice(&reply.body)
+                        .map(Some)
+                        .map_err(|e| PagerDutyError::Transient(format!("unexpected response body: {e}")));
+                }
+                match reply.status.as_u16() {
+                    404 => Ok(None),
+                    s => Err(refusal(s, error_message(&reply.body))),
+                }
+            },
+        )
+        .await
     }
 }
 

@@ -1,21 +1,23 @@
-//! The Slack client (DESIGN.md §7d, §7i): `chat.postMessage` and `users.lookupByEmail` with the
-//! bot token, and posts to an interaction's `response_url`. HTTP 200 with `ok:false` is an error
-//! carrying Slack's code; a rate limit (HTTP 429 or `ratelimited`) is waited out within the
-//! caller's deadline.
+//! The Slack client (DESIGN.md §7d, §7i): `chat.postMessage` (a message or a thread reply),
+//! `chat.update` and `users.lookupByEmail` with the bot token, and posts to an interaction's
+//! `response_url`. HTTP 200 with `ok:false` is an error carrying Slack's code; a rate limit (HTTP
+//! 429 or `ratelimited`) is waited out within the caller's deadline.
 
-/// Button values moved to [`crate::state::button`] (state kept in users' DMs); this path stays for
-/// the fuzz targets and tools that name it.
+mod read;
+
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tracing::debug;
 use url::Url;
 
 use crate::deadline::{Deadline, RetryPolicy, Verdict, retry_after, with_retries};
 use crate::http::NoReply;
 use crate::ids::{Email, SlackChannel, SlackUserId};
+
+pub use read::{AuthInfo, ConversationInfo};
 
 /// The host of every `response_url` Slack issues.
 const RESPONSE_HOST: &str = "hooks.slack.com";
@@ -111,6 +113,35 @@ struct LookupUser {
     is_bot: bool,
 }
 
+/// The body of `chat.postMessage`.
+#[derive(Debug, Serialize)]
+struct PostBody<'a> {
+    channel: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    thread_ts: Option<&'a str>,
+    text: &'a str,
+    blocks: &'a [Value],
+    unfurl_links: bool,
+}
+
+/// The body of `chat.update`. `blocks` is always present: an absent field keeps the old blocks.
+#[derive(Debug, Serialize)]
+struct UpdateBody<'a> {
+    channel: &'a str,
+    ts: &'a str,
+    text: &'a str,
+    blocks: &'a [Value],
+}
+
+/// Whether `ts` has the form of a Slack message timestamp: digits, a dot, digits.
+fn is_timestamp(ts: &str) -> bool {
+    ts.split_once('.').is_some_and(|(secs, micros)| {
+        [secs, micros]
+            .iter()
+            .all(|part| !part.is_empty() && part.len() <= 20 && part.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
 /// One Web API request: a JSON POST, or a GET with query parameters.
 #[derive(Debug, Clone, Copy)]
 enum Call<'a> {
@@ -138,20 +169,73 @@ impl Slack {
         Self { http, base, token, policy }
     }
 
-    /// `chat.postMessage` to a user (a DM) or a channel.
+    /// `chat.postMessage` to a user (a DM) or a channel. The [`Posted::channel`] is the conversation
+    /// Slack answered with: a DM's `D…` id for a user, which [`Slack::update_message`] and
+    /// [`Slack::post_reply`] need.
     pub async fn post_message(
         &self,
         channel: &SlackChannel,
         message: &SlackMessage,
         deadline: Deadline,
     ) -> Result<Posted, SlackError> {
+        self.post(channel.as_str(), None, message, deadline).await
+    }
+
+    /// `chat.postMessage` with `thread_ts`: a reply in the thread under the message `thread_ts` of
+    /// `channel` (best the `D…` or `C…` id of [`Posted::channel`]). A `thread_ts` that is not a
+    /// Slack timestamp (`1764200000.000100`) is refused without a request: Slack could post it as
+    /// a message of its own, outside the thread.
+    pub async fn post_reply(
+        &self,
+        channel: &str,
+        thread_ts: &str,
+        message: &SlackMessage,
+        deadline: Deadline,
+    ) -> Result<Posted, SlackError> {
+        if !is_timestamp(thread_ts) {
+            return Err(SlackError::Invalid("thread_ts is not a Slack message timestamp".to_owned()));
+        }
+        self.post(channel, Some(thread_ts), message, deadline).await
+    }
+
+    /// `chat.update`: replaces the text and blocks of the app's own message `ts` in `channel` (the
+    /// conversation id of [`Posted::channel`]: Slack refuses a user id here with
+    /// `channel_not_found`). The blocks are always sent, so an empty `blocks` removes the old ones
+    /// (the buttons) rather than keeping them, as an absent field would. `message_not_found`,
+    /// `cant_update_message` and `channel_not_found` are [`SlackError::Api`], not retried; rate
+    /// limits and transient failures are handled as for a post (the update is idempotent).
+    pub async fn update_message(
+        &self,
+        channel: &str,
+        ts: &str,
+        message: &SlackMessage,
+        deadline: Deadline,
+    ) -> Result<(), SlackError> {
+        let token = self.token.as_ref().ok_or(SlackError::NoToken)?;
+        let url = self.base.join("chat.update").map_err(|e| SlackError::Invalid(e.to_string()))?;
+        let body = UpdateBody { channel, ts, text: &message.text, blocks: &message.blocks };
+        let body = serde_json::to_value(&body).map_err(|e| SlackError::Invalid(e.to_string()))?;
+        self.send(&url, Some(token), Call::Post(&body), deadline).await?;
+        debug!(channel, ts, "slack message updated");
+        Ok(())
+    }
+
+    /// `chat.postMessage`, in a thread when `thread_ts` is given.
+    async fn post(
+        &self,
+        channel: &str,
+        thread_ts: Option<&str>,
+        message: &SlackMessage,
+        deadline: Deadline,
+    ) -> Result<Posted, SlackError> {
         let token = self.token.as_ref().ok_or(SlackError::NoToken)?;
         let url = self.base.join("chat.postMessage").map_err(|e| SlackError::Transient(e.to_string()))?;
-        let body = json!({ "channel": channel.as_str(), "text": message.text, "blocks": message.blocks, "unfurl_links": false });
+        let body = PostBody { channel, thread_ts, text: &message.text, blocks: &message.blocks, unfurl_links: false };
+        let body = serde_json::to_value(&body).map_err(|e| SlackError::Invalid(e.to_string()))?;
         let reply = self.send(&url, Some(token), Call::Post(&body), deadline).await?;
         let posted = serde_json::from_value::<Posted>(reply)
             .map_err(|e| SlackError::Transient(format!("unexpected reply: {e}")))?;
-        debug!(channel = %channel, ts = %posted.ts, "slack message posted");
+        debug!(channel, conversation = %posted.channel, ts = %posted.ts, thread_ts, "slack message posted");
         Ok(posted)
     }
 
@@ -271,114 +355,29 @@ impl Slack {
     }
 }
 
-/// What `auth.test` says about the bot token.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuthInfo {
-    /// Workspace name.
-    pub team: String,
-    /// Workspace id.
-    pub team_id: String,
-    /// The bot user's name.
-    pub user: String,
-    /// The bot user's id.
-    pub user_id: String,
-    /// The token's scopes, from Slack's `x-oauth-scopes` header; `None` when Slack sent none.
-    pub scopes: Option<Vec<String>>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// A conversation, as `conversations.info` describes it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct ConversationInfo {
-    /// Its id.
-    pub id: String,
-    /// Its name (channels only).
-    #[serde(default)]
-    pub name: Option<String>,
-    /// Whether the caller (the bot) is a member.
-    #[serde(default)]
-    pub is_member: bool,
-    /// Whether it is archived.
-    #[serde(default)]
-    pub is_archived: bool,
-}
-
-/// Read methods, for checking a deployment (`dispatch doctor`). They change nothing.
-impl Slack {
-    /// `auth.test`: whether the bot token works, whose it is, and its scopes.
-    pub async fn auth_test(&self, deadline: Deadline) -> Result<AuthInfo, SlackError> {
-        let (reply, headers) = self.read_method("auth.test", &[], deadline).await?;
-        let text = |key: &str| reply.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
-        let scopes = headers
-            .get("x-oauth-scopes")
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect::<Vec<_>>());
-        Ok(AuthInfo {
-            team: text("team"),
-            team_id: text("team_id"),
-            user: text("user"),
-            user_id: text("user_id"),
-            scopes,
-        })
-    }
-
-    /// `conversations.info` of a channel id (`C…`, `G…`): whether it exists and the bot is in it.
-    pub async fn conversation_info(&self, channel: &str, deadline: Deadline) -> Result<ConversationInfo, SlackError> {
-        let (reply, _) = self.read_method("conversations.info", &[("channel", channel)], deadline).await?;
-        serde_json::from_value(reply.get("channel").cloned().unwrap_or_default())
-            .map_err(|e| SlackError::Transient(format!("unexpected reply: {e}")))
-    }
-
-    /// One Web API read method as a GET with query parameters, with the rate-limit waits and
-    /// transient retries of a post; the reply and its headers.
-    async fn read_method(
-        &self,
-        method: &str,
-        params: &[(&str, &str)],
-        deadline: Deadline,
-    ) -> Result<(Value, reqwest::header::HeaderMap), SlackError> {
-        let token = self.token.as_ref().ok_or(SlackError::NoToken)?;
-        let mut url = self.base.join(method).map_err(|e| SlackError::Invalid(e.to_string()))?;
-        if !params.is_empty() {
-            url.query_pairs_mut().extend_pairs(params);
+    #[test]
+    fn only_digits_a_dot_and_digits_make_a_slack_timestamp() {
+        assert!(is_timestamp("1764200000.000100"));
+        for bad in ["", ".", "1764200000", "1764200000.", ".000100", "1.2.3", "1e9.0", "1764200000.000100 ", "../x"] {
+            assert!(!is_timestamp(bad), "{bad:?}");
         }
-        let verdict = |error: &SlackError| match error {
-            SlackError::RateLimited(after) => Verdict::RateLimited(*after),
-            SlackError::Transient(_) => Verdict::Transient,
-            _ => Verdict::Final,
-        };
-        let attempt = || async {
-            let request = self.http.get(url.clone()).bearer_auth(token.expose_secret());
-            let reply =
-                crate::http::exchange(request, deadline, self.policy.request_timeout).await.map_err(|e| match e {
-                    NoReply::Invalid(reason) => SlackError::Invalid(reason),
-                    NoReply::Unavailable(reason) => SlackError::Transient(format!("{method}: {reason}")),
-                })?;
-            if reply.status == reqwest::StatusCode::TOO_MANY_REQUESTS {
-                return Err(SlackError::RateLimited(retry_after(&reply.headers)));
-            }
-            if reply.status.is_server_error() {
-                return Err(SlackError::Transient(format!("HTTP {}", reply.status.as_u16())));
-            }
-            if !reply.status.is_success() {
-                return Err(SlackError::Http(reply.status.as_u16()));
-            }
-            let body: Value = serde_json::from_slice(&reply.body)
-                .map_err(|e| SlackError::Transient(format!("{method}: unexpected reply: {e}")))?;
-            if body.get("ok").and_then(Value::as_bool) == Some(true) {
-                return Ok((body, reply.headers));
-            }
-            let code = body.get("error").and_then(Value::as_str).unwrap_or("unknown_error").to_owned();
-            Err(match code.as_str() {
-                "ratelimited" | "rate_limited" => SlackError::RateLimited(retry_after(&reply.headers)),
-                "invalid_auth" | "not_authed" | "account_inactive" | "token_revoked" | "token_expired" => {
-                    SlackError::Unauthorized(code)
-                }
-                "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout" => {
-                    SlackError::Transient(code)
-                }
-                _ => SlackError::Api(code),
-            })
-        };
-        with_retries(&self.policy, deadline, "slack", verdict, attempt).await
+    }
+
+    #[test]
+    fn a_post_body_names_its_thread_only_for_a_reply_and_an_update_body_always_carries_blocks() {
+        let post = PostBody { channel: "C1", thread_ts: None, text: "t", blocks: &[], unfurl_links: false };
+        let reply = PostBody { thread_ts: Some("1.2"), ..post };
+        let update = UpdateBody { channel: "D1", ts: "1.2", text: "t", blocks: &[] };
+
+        assert!(serde_json::to_value(&post).unwrap().get("thread_ts").is_none());
+        assert_eq!(serde_json::to_value(&reply).unwrap()["thread_ts"], "1.2");
+        assert_eq!(
+            serde_json::to_value(&update).unwrap(),
+            serde_json::json!({ "channel": "D1", "ts": "1.2", "text": "t", "blocks": [] })
+        );
     }
 }
