@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::{INCOMING, TRIAGE, is_ref_to, parameter, resource, resources_of_type, section, template};
+use super::{
+    INCOMING, TRIAGE, actions, is_ref_to, parameter, resource, resources_of_type, section, statements, template,
+};
 
 #[test]
 fn both_functions_run_the_cargo_lambda_bootstrap_on_provided_al2023_arm64_by_default() {
@@ -67,38 +69,12 @@ fn incoming_retries_twice_then_sends_the_event_to_a_queue_it_may_write_to() {
     assert!(may_send, "{role} may not send to {queue}");
 }
 
-/// A role's policy statements, with `Fn::If` branches flattened.
-fn statements(role: &Value) -> Vec<Value> {
-    fn flatten(statement: &Value, out: &mut Vec<Value>) {
-        match statement.get("Fn::If").and_then(Value::as_array) {
-            Some(branches) => branches[1..].iter().for_each(|b| flatten(b, out)),
-            None if statement.get("Ref").is_some_and(|r| r == "AWS::NoValue") => {}
-            None => out.push(statement.clone()),
-        }
-    }
-    let mut out = Vec::new();
-    for policy in role["Properties"]["Policies"].as_array().into_iter().flatten() {
-        for statement in policy["PolicyDocument"]["Statement"].as_array().into_iter().flatten() {
-            flatten(statement, &mut out);
-        }
-    }
-    out
-}
-
-fn actions(statement: &Value) -> Vec<String> {
-    match &statement["Action"] {
-        Value::String(action) => vec![action.clone()],
-        Value::Array(list) => list.iter().map(|a| a.as_str().expect("actions are strings").to_owned()).collect(),
-        other => panic!("unexpected Action {other}"),
-    }
-}
-
 #[test]
 fn roles_grant_no_wildcard_and_decrypt_only_the_kms_key_parameter_when_it_is_set() {
     let template = template();
     let roles = resources_of_type(&template, "AWS::IAM::Role");
-    assert_eq!(roles.len(), 2, "one role per function");
-    for (id, role) in roles {
+    assert_eq!(roles.len(), 3, "one role per function, and the one EventBridge Scheduler invokes incoming with");
+    for (id, role) in &roles {
         assert!(role["Properties"].get("ManagedPolicyArns").is_none(), "{id} has managed policies");
         for statement in statements(role) {
             assert_eq!(statement["Effect"], "Allow", "{id}: {statement}");
@@ -106,6 +82,11 @@ fn roles_grant_no_wildcard_and_decrypt_only_the_kms_key_parameter_when_it_is_set
                 assert!(!action.contains('*'), "{id} allows the wildcard action {action}");
             }
             assert_ne!(statement["Resource"], "*", "{id} allows {statement} on every resource");
+        }
+    }
+    for id in ["IncomingRole", "TriageRole"] {
+        let role = resource(&template, id);
+        for statement in statements(role) {
             if actions(&statement).iter().any(|a| a.starts_with("kms:")) {
                 assert_eq!(actions(&statement), ["kms:Decrypt"], "{id}");
                 assert!(is_ref_to(&statement["Resource"], "KmsKey"), "{id} decrypts with {}", statement["Resource"]);

@@ -6,6 +6,7 @@
 //! and the metrics dashboard plots what `dispatch_core::metrics` emits.
 
 mod dashboard;
+mod follow_ups;
 mod functions;
 mod settings;
 
@@ -77,4 +78,30 @@ fn parameter<'a>(template: &'a Value, name: &str) -> &'a Value {
 
 fn is_ref_to(value: &Value, name: &str) -> bool {
     value == &json!({ "Ref": name })
+}
+
+/// A role's policy statements, with `Fn::If` branches flattened.
+fn statements(role: &Value) -> Vec<Value> {
+    fn flatten(statement: &Value, out: &mut Vec<Value>) {
+        match statement.get("Fn::If").and_then(Value::as_array) {
+            Some(branches) => branches[1..].iter().for_each(|b| flatten(b, out)),
+            None if statement.get("Ref").is_some_and(|r| r == "AWS::NoValue") => {}
+            None => out.push(statement.clone()),
+        }
+    }
+    let mut out = Vec::new();
+    for policy in role["Properties"]["Policies"].as_array().into_iter().flatten() {
+        for statement in policy["PolicyDocument"]["Statement"].as_array().into_iter().flatten() {
+            flatten(statement, &mut out);
+        }
+    }
+    out
+}
+
+fn actions(statement: &Value) -> Vec<String> {
+    match &statement["Action"] {
+        Value::String(action) => vec![action.clone()],
+        Value::Array(list) => list.iter().map(|a| a.as_str().expect("actions are strings").to_owned()).collect(),
+        other => panic!("unexpected Action {other}"),
+    }
 }

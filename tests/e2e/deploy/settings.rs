@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use dispatch_core::config::ALL_SETTINGS;
+use dispatch_core::config::{ALL_SETTINGS, DEFAULT_ESCALATE_AFTER_MINUTES, DEFAULT_REMIND_AFTER_MINUTES};
 use serde_json::{Value, json};
 
 use super::{INCOMING, TRIAGE, is_ref_to, parameter, repo_root, resource, section, template};
@@ -12,8 +12,31 @@ use super::{INCOMING, TRIAGE, is_ref_to, parameter, repo_root, resource, section
 const NOT_READ_BY_INCOMING: &[&str] = &["SlackSigningSecret", "SlackVerificationToken"];
 /// Settings `triage` does not read: it tags nobody, posts to no channel, answers through each
 /// click's `response_url`, which needs no bot token, and opens a No's incident on the REST API.
-const NOT_READ_BY_TRIAGE: &[&str] =
-    &["GitHubDefaultUser", "SlackDefaultChannel", "SlackBotToken", "PagerDutyRoutingKey", "PagerDutyEventsUrl"];
+/// Nor does it schedule follow-ups of self-service prompts.
+const NOT_READ_BY_TRIAGE: &[&str] = &[
+    "GitHubDefaultUser",
+    "SlackDefaultChannel",
+    "SlackBotToken",
+    "PagerDutyRoutingKey",
+    "PagerDutyEventsUrl",
+    "SelfServiceRemindAfter",
+    "SelfServiceEscalateAfter",
+    "SchedulerGroupName",
+    "SchedulerRoleArn",
+];
+/// Settings the stack gives from resources it creates rather than from a parameter: the schedule
+/// group and the role EventBridge Scheduler invokes `incoming` with.
+fn from_stack() -> [(&'static str, Value); 2] {
+    [
+        ("SchedulerGroupName", json!({ "Ref": "SchedulerGroup" })),
+        ("SchedulerRoleArn", json!({ "Fn::GetAtt": ["SchedulerRole", "Arn"] })),
+    ]
+}
+/// Settings with a default other than empty: the parameter's default is the code's.
+const DEFAULTS: &[(&str, u32)] = &[
+    ("SelfServiceRemindAfter", DEFAULT_REMIND_AFTER_MINUTES),
+    ("SelfServiceEscalateAfter", DEFAULT_ESCALATE_AFTER_MINUTES),
+];
 /// Variables a function may get besides the settings: the log filter.
 const OTHER_VARIABLES: &[&str] = &["RUST_LOG"];
 
@@ -59,21 +82,26 @@ fn reads(not_read: &[&str]) -> Vec<&'static str> {
 }
 
 /// Problems with one function's environment: a setting it reads that is missing or not taken from
-/// the parameter of the same name, or a variable it does not read.
+/// the parameter of the same name (or, for those of [`from_stack`], the stack's resource), or a
+/// variable it does not read.
 fn environment_problems(template: &Value, function: &str, not_read: &[&str]) -> Vec<String> {
     let env = environment(template, function);
     let reads = reads(not_read);
     let mut problems = Vec::new();
     for name in &reads {
-        match env.get(*name) {
-            None => problems.push(format!("{function} is not given {name}")),
-            Some(value) if !is_ref_to(value, name) => {
+        let made = from_stack().into_iter().find(|(n, _)| n == name).map(|(_, value)| value);
+        match (env.get(*name), made) {
+            (None, _) => problems.push(format!("{function} is not given {name}")),
+            (Some(value), Some(made)) if *value != made => {
+                problems.push(format!("{function}'s {name} is {value}, not {made}"))
+            }
+            (Some(value), None) if !is_ref_to(value, name) => {
                 problems.push(format!("{function}'s {name} is {value}, not a Ref to the parameter {name}"))
             }
-            Some(_) if !section(template, "Parameters").contains_key(*name) => {
+            (Some(_), None) if !section(template, "Parameters").contains_key(*name) => {
                 problems.push(format!("{function}'s {name} refers to a parameter the template does not declare"))
             }
-            Some(_) => {}
+            _ => {}
         }
     }
     for name in env.keys() {
@@ -99,8 +127,15 @@ fn triage_is_given_every_setting_it_reads_from_the_parameter_of_the_same_name_an
 #[test]
 fn the_lists_of_settings_a_function_does_not_read_name_real_settings() {
     let names: BTreeSet<_> = ALL_SETTINGS.iter().map(|s| s.name).collect();
-    for name in NOT_READ_BY_INCOMING.iter().chain(NOT_READ_BY_TRIAGE).chain(SECRETS).chain(OPTIONAL) {
+    let from_stack = from_stack().map(|(name, _)| name);
+    let defaults = DEFAULTS.iter().map(|(name, _)| name);
+    for name in NOT_READ_BY_INCOMING.iter().chain(NOT_READ_BY_TRIAGE).chain(SECRETS).chain(OPTIONAL).chain(defaults) {
         assert!(names.contains(name), "{name} is not in ALL_SETTINGS: renamed?");
+    }
+    let parameters = section(&template(), "Parameters").clone();
+    for name in from_stack {
+        assert!(names.contains(name), "{name} is not in ALL_SETTINGS: renamed?");
+        assert!(!parameters.contains_key(name), "{name} is the stack's own resource, not a parameter");
     }
 }
 
@@ -121,11 +156,14 @@ fn every_secret_parameter_is_no_echo() {
 }
 
 #[test]
-fn optional_settings_default_to_empty_and_required_ones_have_no_default() {
+fn optional_settings_default_to_empty_numbers_to_the_codes_default_and_required_ones_have_none() {
     let template = template();
-    for setting in ALL_SETTINGS {
+    let from_stack = from_stack().map(|(name, _)| name);
+    for setting in ALL_SETTINGS.iter().filter(|s| !from_stack.contains(&s.name)) {
         let definition = parameter(&template, setting.name);
-        if OPTIONAL.contains(&setting.name) {
+        if let Some((_, default)) = DEFAULTS.iter().find(|(name, _)| *name == setting.name) {
+            assert_eq!(definition["Default"], json!(default), "{} defaults to the code's {default}", setting.name);
+        } else if OPTIONAL.contains(&setting.name) {
             assert_eq!(definition["Default"], json!(""), "optional {} should default to empty", setting.name);
         } else {
             assert!(definition.get("Default").is_none(), "required {} has a default", setting.name);
