@@ -87,10 +87,13 @@ impl Sandbox {
                 "already exists ({}): the alarm is being handled, so nothing is sent",
                 issue.issue.state
             )),
+            IssueAction::ResolvedBefore => {
+                paint.yellow("closed: the source resolved this alarm before it was published, so nothing is sent")
+            }
         };
         println!("{}", labelled(paint, "GitHub", &format!("issue {} {what}", paint.bold(format!("{repo}#{number}")))));
         println!("{}", indented(&paint.bold(&issue.issue.title)));
-        if issue.action == IssueAction::Suppressed {
+        if matches!(issue.action, IssueAction::Suppressed | IssueAction::ResolvedBefore) {
             return;
         }
         let stored = self.stored_issue(&repo, number);
@@ -132,13 +135,14 @@ impl Sandbox {
                     if !held {
                         outcome.problems.push(format!("issue {repo}#{} is not in the fake GitHub", issue.issue.number));
                     }
-                    suppressed = issue.action == IssueAction::Suppressed;
+                    suppressed = matches!(issue.action, IssueAction::Suppressed | IssueAction::ResolvedBefore);
                     outcome.done.push(
                         match issue.action {
                             IssueAction::Created => "issue opened",
                             IssueAction::Resumed => "issue resumed",
                             IssueAction::Reused => "issue reused",
                             IssueAction::Suppressed => "duplicate suppressed",
+                            IssueAction::ResolvedBefore => "resolved before it fired",
                         }
                         .into(),
                     );
