@@ -34,7 +34,9 @@ async fn self_service_opens_one_issue_and_sends_one_prompt_with_buttons_for_tria
     assert!(h.fakes.pagerduty.incidents().is_empty());
     assert_eq!(report.issue.unwrap().action, IssueAction::Created);
     assert!(matches!(report.slack[0].result, SlackResult::Sent(_)));
-    assert!(issue.comments[0].contains("<!-- dispatch:delivered event=e-ss sent=0 -->"), "delivery is recorded");
+    let dm = &dms[0];
+    let record = format!("<!-- dispatch:delivered event=e-ss sent=0 prompts={}:{} -->", dm.conversation(), dm.ts);
+    assert!(issue.comments[0].contains(&record), "delivery and the prompt are recorded: {}", issue.comments[0]);
 }
 
 #[tokio::test]
