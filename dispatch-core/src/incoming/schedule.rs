@@ -7,7 +7,7 @@
 //! (Scheduler answers 409).
 
 use chrono::{DateTime, Duration, Utc};
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use super::follow_up::{FollowUp, Step};
 use super::{Envelope, Incoming, IssueReport};
@@ -40,10 +40,13 @@ impl Incoming {
         if follow_ups.is_empty() {
             return scheduled;
         }
-        let (Some(scheduler), Some(target)) = (&self.scheduler, self.function_arn.get()) else {
-            warn!(
-                "follow-ups are due but EventBridge Scheduler is not configured (SchedulerGroupName, SchedulerRoleArn): none scheduled"
-            );
+        let Some(scheduler) = &self.scheduler else {
+            // Said once at start: SchedulerGroupName and SchedulerRoleArn are not set.
+            debug!("follow-ups are due but EventBridge Scheduler is not configured: none scheduled");
+            return scheduled;
+        };
+        let Some(target) = self.function_arn.get() else {
+            warn!("follow-ups are due but this function's ARN is unknown (not invoked by Lambda): none scheduled");
             return scheduled;
         };
         let published = envelope.published_at().unwrap_or_else(Utc::now);
