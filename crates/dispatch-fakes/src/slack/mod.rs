@@ -178,12 +178,13 @@ impl FakeSlack {
         format!("{}/response/{id}", self.url.trim_end_matches("/api"))
     }
 
-    /// Messages accepted so far.
+    /// Messages accepted so far (thread replies included: see [`Posted::thread_ts`]), each with its
+    /// current content.
     pub fn messages(&self) -> Vec<Posted> {
         lock(&self.state).messages.clone()
     }
 
-    /// Messages accepted for `channel`.
+    /// Messages accepted for `channel` as sent (thread replies posted to it included).
     pub fn messages_to(&self, channel: &str) -> Vec<Posted> {
         self.messages().into_iter().filter(|m| m.channel == channel).collect()
     }
