@@ -19,10 +19,15 @@ Examples:
   dispatch sandbox                                  every *.json in examples/
   dispatch sandbox examples/self-service.json       one message; Yes is clicked
   dispatch sandbox --answer no examples/self-service.json
+  dispatch sandbox --answer none                    nobody answers: reminders and escalations
   dispatch sandbox my-alarm.json my-alarm.json      the second one shows the dedup rule
 
-Without --answer, the first self-service prompt is answered Yes, the next No, and so on.
-The exit code is 0 when every message did what its plan said, 1 otherwise (the reason is printed).
+Without --answer, the first self-service prompt is answered Yes, the next No, the third not at
+all, and so on. A prompt whose alarm a later message resolves (status resolved) is never
+answered. After the messages, the fake EventBridge Scheduler runs every follow-up at once, in the
+order of their times (reminders after 30 minutes, escalations after 60, printed as simulated times).
+The exit code is 0 when every message and follow-up did what its plan said, 1 otherwise (the reason
+is printed).
 Set RUST_LOG=info to see the handlers' own logs on stderr.";
 
 const VALIDATE_EXAMPLES: &str = "\
@@ -125,18 +130,21 @@ pub struct SandboxArgs {
     #[arg(value_name = "MESSAGE.json")]
     pub files: Vec<PathBuf>,
 
-    /// How to answer self-service prompts; default: yes, then no, alternating
+    /// How to answer self-service prompts; default: yes, no, none, in turn
     #[arg(long, value_enum)]
     pub answer: Option<AnswerArg>,
 }
 
-/// The button the sandbox clicks.
+/// The button the sandbox clicks, or none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum AnswerArg {
     /// "It was me": the issue is closed.
     Yes,
     /// "It was not me": an incident is opened.
     No,
+    /// Nobody answers: the follow-ups remind the user, then escalate.
+    #[value(name = "none")]
+    Unanswered,
 }
 
 /// `dispatch validate`.

@@ -16,8 +16,10 @@ use crate::settings::SIGNING_SECRET;
 use super::{Outcome, Sandbox};
 
 impl Sandbox {
-    /// Answers the self-service prompt of `report`, if it has one, and checks the effect.
-    pub(super) async fn click(&mut self, n: usize, report: &Report, outcome: &mut Outcome) {
+    /// Answers the self-service prompt of `report`, if it has one, and checks the effect; leaves
+    /// it unanswered when `--answer none` (or the turn) says so, or when a later message resolves
+    /// the alarm.
+    pub(super) async fn click(&mut self, n: usize, report: &Report, resolved_later: bool, outcome: &mut Outcome) {
         let paint = self.paint;
         let prompt = report.slack.iter().find_map(|s| match (&s.delivery.content, &s.result) {
             (SlackContent::Prompt { intended_user, .. }, SlackResult::Sent(message)) => {
@@ -29,12 +31,23 @@ impl Sandbox {
             println!("{}", labelled(paint, "Click", "no buttons to click: the prompt is in a shared channel"));
         }
         let (Some((user_id, user_name, message)), Some(issue)) = (prompt, &report.issue) else { return };
-        let answer =
-            self.answer.unwrap_or(if self.answered.len().is_multiple_of(2) { AnswerArg::Yes } else { AnswerArg::No });
+        if resolved_later {
+            println!("{}", labelled(paint, "Click", "nobody answers: a later message resolves this alarm"));
+            outcome.done.push("left for the resolve".into());
+            return;
+        }
+        const TURNS: [AnswerArg; 3] = [AnswerArg::Yes, AnswerArg::No, AnswerArg::Unanswered];
+        let answer = self.answer.unwrap_or(TURNS[self.answered.len() % TURNS.len()]);
         self.answered.push(answer);
         let (action_id, word) = match answer {
             AnswerArg::Yes => (YES_ACTION, "yes"),
             AnswerArg::No => (NO_ACTION, "no"),
+            AnswerArg::Unanswered => {
+                let what = format!("{user_name} does not answer: the follow-ups at the end remind, then escalate");
+                println!("{}", labelled(paint, "Click", &what));
+                outcome.done.push("left unanswered".into());
+                return;
+            }
         };
         let Some((text, value, style)) = button(message, action_id) else {
             outcome.problems.push(format!("the prompt has no {action_id} button"));
@@ -54,6 +67,7 @@ impl Sandbox {
         let request = click::signed_request(SIGNING_SECRET, now.timestamp(), click::form(&click::block_actions(&spec)));
         let repo = issue.repo.to_string();
         let number = issue.issue.number;
+        self.clicked.push(format!("{repo}#{number}"));
         let comments_before = self.stored_issue(&repo, number).map_or(0, |s| s.comments.len());
         let incidents_before = self.fakes.pagerduty.incidents().len();
         let response = self.triage.handle(&request, now).await;
@@ -87,7 +101,7 @@ impl Sandbox {
         match answer {
             AnswerArg::Yes if closed => outcome.done.push("answered yes: issue closed".into()),
             AnswerArg::Yes => outcome.problems.push(format!("issue {repo}#{number} is still open after a yes")),
-            AnswerArg::No => {
+            AnswerArg::No | AnswerArg::Unanswered => {
                 if let Some(incident) = new_incidents.first() {
                     println!(
                         "{}",
@@ -153,7 +167,7 @@ impl Sandbox {
         }
         let expected = match answer {
             AnswerArg::Yes => "Dispatch alert acknowledged",
-            AnswerArg::No => "Dispatch alert escalated",
+            AnswerArg::No | AnswerArg::Unanswered => "Dispatch alert escalated",
         };
         if !text.starts_with(expected) && !text.starts_with("Dispatch alert already escalated") {
             outcome.problems.push(format!("the replaced prompt says \"{text}\""));

@@ -1,17 +1,20 @@
 //! `dispatch sandbox`: the real `incoming` and `triage` handlers against the fakes on loopback.
 //! Each message goes through `Incoming::handle`; what the fakes then hold is shown as people see
 //! it and checked against the plan; a self-service prompt is answered with a signed click through
-//! `Triage::handle`. The exit code says whether everything did what its plan said.
+//! `Triage::handle` (or left unanswered); a resolve shows what it ended (`resolved.rs`). Then the
+//! fake EventBridge Scheduler runs every follow-up at once, in time order (`lifecycle.rs`). The
+//! exit code says whether everything did what its plan said.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use chrono::{SecondsFormat, Utc};
 use dispatch_core::config::{Env, IncomingConfig, TriageConfig};
 use dispatch_core::deadline::{Deadline, RetryPolicy};
 use dispatch_core::incoming::{AlarmError, Envelope, Incoming};
 use dispatch_core::triage::{self, Triage};
-use dispatch_fakes::Fakes;
+use dispatch_fakes::{FakeScheduler, Fakes};
 
 use crate::args::{AnswerArg, SandboxArgs};
 use crate::input;
@@ -19,6 +22,8 @@ use crate::settings::{self, count};
 use crate::style::Paint;
 
 mod answer;
+mod lifecycle;
+mod resolved;
 mod show;
 
 /// The sandbox workspace's Slack users found by email (`users.lookupByEmail`): address and id.
@@ -46,26 +51,44 @@ pub async fn run(args: &SandboxArgs, paint: Paint) -> ExitCode {
     };
     println!(
         "{}\n{}",
-        paint.bold("Dispatch sandbox: the real incoming and triage handlers, with fake GitHub, Slack and PagerDuty"),
-        paint.bold("on 127.0.0.1. No accounts needed; nothing leaves this machine."),
+        paint.bold("Dispatch sandbox: the real incoming and triage handlers, with fake GitHub, Slack, PagerDuty and"),
+        paint.bold("EventBridge Scheduler on 127.0.0.1. No accounts needed; nothing leaves this machine."),
     );
-    let (mut failures, mut failed) = (Vec::new(), 0);
+    let resolved_later = sandbox.resolved_later(&files);
+    let mut tally = Tally::default();
     for (i, path) in files.iter().enumerate() {
         let label = display(path);
         println!("\n{}", paint.heading(format!("━━ {label}")));
-        let outcome = sandbox.message(i + 1, path).await;
+        let outcome = sandbox.message(i + 1, path, resolved_later[i]).await;
+        tally.add(paint, &label, &outcome);
+    }
+    let follow_ups = sandbox.follow_ups(&mut tally).await;
+    sandbox.summary(files.len(), follow_ups, &tally)
+}
+
+/// What went as planned and what did not, over the whole run.
+#[derive(Debug, Default)]
+struct Tally {
+    /// Messages and follow-ups not as planned.
+    failed: usize,
+    /// Each problem, named by what it belongs to.
+    failures: Vec<String>,
+}
+
+impl Tally {
+    /// Prints the verdict of one message or follow-up, and keeps its problems.
+    fn add(&mut self, paint: Paint, label: &str, outcome: &Outcome) {
         if outcome.problems.is_empty() {
             println!("{} as planned: {}", paint.green("✓"), outcome.done.join(", "));
         } else {
             println!("{} not as planned:", paint.red("✗"));
-            failed += 1;
+            self.failed += 1;
             for problem in &outcome.problems {
                 println!("  {problem}");
-                failures.push(format!("{label}: {problem}"));
+                self.failures.push(format!("{label}: {problem}"));
             }
         }
     }
-    sandbox.summary(files.len(), failed, &failures)
 }
 
 /// The files named, or every `*.json` of `examples/` (here, else the repository's).
@@ -108,11 +131,17 @@ struct Outcome {
 #[derive(Debug)]
 struct Sandbox {
     fakes: Fakes,
+    scheduler: FakeScheduler,
     incoming: Incoming,
     triage: Triage,
     paint: Paint,
     answer: Option<AnswerArg>,
+    /// What each self-service prompt with buttons got, in order (`Unanswered` included).
     answered: Vec<AnswerArg>,
+    /// The issues (`owner/name#number`) whose prompt was clicked: their follow-ups do nothing.
+    clicked: Vec<String>,
+    /// Who each Slack user id delivered to is, for what later updates and replies show.
+    recipients: Vec<(String, String)>,
 }
 
 impl Sandbox {
@@ -122,18 +151,31 @@ impl Sandbox {
         let policy =
             RetryPolicy { attempts: 2, backoff: Duration::from_millis(50), request_timeout: Duration::from_secs(5) };
         let incoming_config = IncomingConfig::load(&env, None).await.map_err(|e| e.to_string())?;
-        let incoming = Incoming::from_config(&incoming_config, policy).map_err(|e| e.to_string())?;
+        let mut incoming = Incoming::from_config(&incoming_config, policy).map_err(|e| e.to_string())?;
+        let scheduler = FakeScheduler::start().await.map_err(|e| format!("fake scheduler: {e}"))?;
+        lifecycle::follow_ups_on(&mut incoming, &scheduler);
         let triage_config = TriageConfig::load(&env, None).await.map_err(|e| e.to_string())?;
         let triage = Triage::from_config(&triage_config, triage::policy()).map_err(|e| e.to_string())?;
         // The examples' users known only by email.
         for (email, id) in SLACK_USERS_BY_EMAIL {
             fakes.slack.add_user(email, id);
         }
-        Ok(Self { fakes, incoming, triage, paint, answer, answered: Vec::new() })
+        Ok(Self {
+            fakes,
+            scheduler,
+            incoming,
+            triage,
+            paint,
+            answer,
+            answered: Vec::new(),
+            clicked: Vec::new(),
+            recipients: Vec::new(),
+        })
     }
 
-    /// Sends message number `n` through `incoming`, shows and checks the result, clicks.
-    async fn message(&mut self, n: usize, path: &Path) -> Outcome {
+    /// Sends message number `n` through `incoming`, shows and checks the result, clicks (unless a
+    /// later message resolves the alarm: its prompt is left for the resolve to update).
+    async fn message(&mut self, n: usize, path: &Path, resolved_later: bool) -> Outcome {
         let paint = self.paint;
         let mut outcome = Outcome::default();
         let input = match input::read(path) {
@@ -148,8 +190,11 @@ impl Sandbox {
             return outcome;
         };
         let slack_before = self.fakes.slack.messages().len();
+        let updates_before = self.fakes.slack.updates().len();
         let event_id = format!("sandbox-{n}");
-        let delivery = Envelope { event_id: &event_id, published: None, body: &body };
+        // As SNS stamps it: a resolve and its trigger are ordered by this time.
+        let published = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
+        let delivery = Envelope { event_id: &event_id, published: Some(&published), body: &body };
         let report = match self.incoming.handle(delivery, Deadline::after(MESSAGE_BUDGET)).await {
             Ok(report) => report,
             Err(AlarmError::Invalid(e)) => {
@@ -166,29 +211,40 @@ impl Sandbox {
                 return outcome;
             }
         };
+        if let Some(resolution) = &report.resolution {
+            self.show_resolution(&report, resolution, updates_before, &mut outcome);
+            return outcome;
+        }
         self.show(&report);
+        self.remember_recipients(&report);
         self.check(&report, slack_before, &mut outcome);
+        self.check_scheduled(&report, &mut outcome);
         if outcome.problems.is_empty() {
-            self.click(n, &report, &mut outcome).await;
+            self.click(n, &report, resolved_later, &mut outcome).await;
         }
         outcome
     }
 
     /// The closing lines, and the exit code.
-    fn summary(&self, messages: usize, failed: usize, failures: &[String]) -> ExitCode {
+    fn summary(&self, messages: usize, follow_ups: usize, tally: &Tally) -> ExitCode {
         let paint = self.paint;
         println!();
-        let code = if failures.is_empty() {
-            println!("{}", paint.heading(format!("━━ {}, all as planned", count(messages, "message"))));
+        let what = if follow_ups == 0 {
+            count(messages, "message")
+        } else {
+            format!("{} and {}", count(messages, "message"), count(follow_ups, "follow-up"))
+        };
+        let code = if tally.failures.is_empty() {
+            println!("{}", paint.heading(format!("━━ {what}, all as planned")));
             ExitCode::SUCCESS
         } else {
-            println!("{}", paint.heading(format!("━━ {}, {failed} not as planned:", count(messages, "message"))));
-            for failure in failures {
+            println!("{}", paint.heading(format!("━━ {what}, {} not as planned:", tally.failed)));
+            for failure in &tally.failures {
                 println!("   {} {failure}", paint.red("✗"));
             }
             ExitCode::FAILURE
         };
-        println!("   The fakes hold {}.", settings::holdings(&self.fakes));
+        println!("   The fakes hold {}.", lifecycle::holdings(&self.fakes));
         let yes = self.answered.contains(&AnswerArg::Yes);
         let no = self.answered.contains(&AnswerArg::No);
         match (yes, no) {
