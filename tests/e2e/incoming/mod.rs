@@ -5,5 +5,6 @@ mod events;
 mod failures;
 mod harness;
 mod hostile;
+mod lifecycle;
 mod metrics;
 mod routing;

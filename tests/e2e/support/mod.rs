@@ -6,6 +6,7 @@ pub mod binary;
 pub mod emf;
 pub mod examples;
 pub mod mocks;
+pub mod scheduler;
 pub mod settings;
 pub mod slack;
 pub mod sns;

@@ -24,3 +24,14 @@ pub fn event(messages: &[(&str, &str)]) -> Value {
 pub fn sns_event(messages: &[(&str, &str)]) -> SnsEvent {
     serde_json::from_value(event(messages)).unwrap()
 }
+
+/// [`sns_event`] with every record published at `published` (SNS's `Timestamp`, to the
+/// millisecond): what orders a resolve and a trigger of the same alarm, and when follow-ups fall due.
+pub fn sns_event_at(messages: &[(&str, &str)], published: chrono::DateTime<chrono::Utc>) -> SnsEvent {
+    let mut event = event(messages);
+    let timestamp = published.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    for record in event["Records"].as_array_mut().into_iter().flatten() {
+        record["Sns"]["Timestamp"] = json!(timestamp);
+    }
+    serde_json::from_value(event).unwrap()
+}

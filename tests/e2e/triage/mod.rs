@@ -5,3 +5,4 @@ mod harness;
 mod hostile;
 mod metrics;
 mod requests;
+mod resolved;

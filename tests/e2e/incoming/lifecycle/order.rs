@@ -1,0 +1,82 @@
+//! SNS does not keep order: a resolve that arrives before its trigger is recorded as an issue
+//! created closed, and a trigger published no later than it sends nothing; one published after it
+//! is a new alarm.
+
+use chrono::Duration;
+use dispatch_core::incoming::{IssueAction, Resolution};
+
+use super::*;
+use crate::incoming::harness::{SELF_SERVICE, json};
+
+/// A life in which the resolve of the self-service alarm, published at `t0`, arrived first.
+async fn resolved_first() -> Life {
+    let life = life_with(&[("SelfServiceEscalateAfter", "60")]).await;
+    let report = life.resolve().await.unwrap();
+    assert_eq!(report.resolution, Some(Resolution::RecordedEarly { issue: 1 }));
+    life
+}
+
+#[tokio::test]
+async fn a_resolve_before_its_trigger_is_recorded_as_a_closed_issue_with_its_publication_time() {
+    let life = resolved_first().await;
+
+    let [record] = life.issues().try_into().expect("one issue");
+    assert_eq!((record.title.as_str(), record.state.as_str()), (TITLE, "closed"));
+    let marker = format!("<!-- dispatch:event=e-resolve request={REQUEST} resolved={} -->", life.t0.timestamp_millis());
+    assert!(record.body.ends_with(&marker), "{}", record.body);
+    assert!(life.fakes.slack.messages().is_empty() && life.scheduler.requests().is_empty());
+
+    let again = life.resolve().await.unwrap();
+    assert_eq!(again.resolution, Some(Resolution::RecordedEarly { issue: 1 }), "a retry finds its record");
+    assert_eq!(life.issues().len(), 1);
+}
+
+#[tokio::test]
+async fn a_trigger_published_before_the_recorded_resolve_sends_nothing_and_its_issue_says_why() {
+    let life = resolved_first().await;
+
+    let report = life.publish_at("e-fire", &json(SELF_SERVICE), life.t0 - Duration::seconds(2)).await.unwrap();
+
+    assert_eq!(report.issue.as_ref().map(|i| i.action), Some(IssueAction::ResolvedBefore));
+    let [_, issue] = life.issues().try_into().expect("the record and the alarm's issue");
+    assert_eq!(issue.state, "closed");
+    let [note] = issue.comments.try_into().expect("one note");
+    assert!(note.starts_with("Resolved at the source before this alarm was published (see #1)"), "{note}");
+    assert!(life.fakes.slack.messages().is_empty(), "no DM");
+    assert!(life.scheduler.requests().is_empty(), "no schedule");
+    assert!(report.scheduled.is_empty());
+}
+
+#[tokio::test]
+async fn a_trigger_published_at_the_same_millisecond_as_the_resolve_is_held_back_too() {
+    let life = resolved_first().await;
+    let report = life.fire().await.unwrap();
+    assert_eq!(report.issue.as_ref().map(|i| i.action), Some(IssueAction::ResolvedBefore));
+    assert!(life.fakes.slack.messages().is_empty());
+}
+
+#[tokio::test]
+async fn a_trigger_published_after_the_resolve_fires_as_a_new_alarm() {
+    let life = resolved_first().await;
+
+    let report = life.publish_at("e-fire", &json(SELF_SERVICE), life.t0 + Duration::seconds(2)).await.unwrap();
+
+    assert_eq!(report.issue.as_ref().map(|i| i.action), Some(IssueAction::Created));
+    assert_eq!(life.issues()[1].state, "open");
+    assert_eq!(life.dms(ALICE).len(), 1);
+    assert_eq!(report.scheduled, ["remind", "escalate"]);
+}
+
+#[tokio::test]
+async fn a_held_back_trigger_retried_sends_nothing_and_writes_nothing_more() {
+    let life = resolved_first().await;
+    let earlier = life.t0 - Duration::seconds(2);
+    life.publish_at("e-fire", &json(SELF_SERVICE), earlier).await.unwrap();
+    let issues = life.issues();
+
+    let again = life.publish_at("e-fire", &json(SELF_SERVICE), earlier).await.unwrap();
+
+    assert_eq!(again.issue.as_ref().map(|i| i.action), Some(IssueAction::ResolvedBefore));
+    assert_eq!(life.issues(), issues);
+    assert!(life.fakes.slack.messages().is_empty());
+}
