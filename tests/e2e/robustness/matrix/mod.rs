@@ -5,11 +5,15 @@
 //! at most one alert per key.
 //!
 //! `alarms` holds the messages and the faults, `cases` runs one alarm against one fault, `clicks`
-//! one self-service click against a fault of triage; this module tallies them into the table.
+//! one self-service click against a fault of triage, `lifecycle` the alarm's later life (follow-ups
+//! scheduled and delivered, resolves, a resolve before its trigger) against the faults of its
+//! steps; this module tallies them into the table. A row dispatch-core is known to fail carries
+//! the reason: it is printed and counted apart, and must still fail (a fix drops the mark).
 
 mod alarms;
 mod cases;
 mod clicks;
+mod lifecycle;
 
 use std::sync::Arc;
 
@@ -49,6 +53,14 @@ struct Row {
     lost: usize,
     doubled: usize,
     failed_as_expected: bool,
+    /// Why dispatch-core fails this row, when it is known to (see the report of the row).
+    known: Option<&'static str>,
+}
+
+impl Row {
+    fn failed(&self) -> bool {
+        self.lost + self.doubled > 0 || !self.failed_as_expected
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -75,6 +87,13 @@ async fn no_fault_loses_or_doubles_an_alarm_and_undeliverable_ones_fail() {
             }));
         }
     }
+    for case in lifecycle::cases() {
+        let slots = slots.clone();
+        cases.push(tokio::spawn(async move {
+            let _slot = slots.acquire_owned().await.unwrap();
+            case.await
+        }));
+    }
     let mut rows = Vec::new();
     for case in cases {
         rows.push(case.await.unwrap());
@@ -87,28 +106,40 @@ async fn no_fault_loses_or_doubles_an_alarm_and_undeliverable_ones_fail() {
     }
 
     let mut table = format!(
-        "{:<64} {:>4} {:>9} {:>9} {:>5} {:>7}  result\n",
+        "{:<84} {:>4} {:>9} {:>9} {:>5} {:>7}  result\n",
         "case", "runs", "expected", "delivered", "lost", "doubled"
     );
     for row in &rows {
         table.push_str(&format!(
-            "{:<64} {:>4} {:>9} {:>9} {:>5} {:>7}  {}\n",
+            "{:<84} {:>4} {:>9} {:>9} {:>5} {:>7}  {}\n",
             row.case,
             row.runs,
             row.expected,
             row.delivered,
             row.lost,
             row.doubled,
-            if row.failed_as_expected { "ok" } else { "WRONG RESULT" }
+            match (row.known, row.failed_as_expected) {
+                (Some(reason), _) => format!("KNOWN FAILURE: {reason}"),
+                (None, true) => "ok".to_owned(),
+                (None, false) => "WRONG RESULT".to_owned(),
+            }
         ));
     }
-    let (lost, doubled): (usize, usize) = rows.iter().fold((0, 0), |(l, d), r| (l + r.lost, d + r.doubled));
-    let wrong = rows.iter().filter(|r| !r.failed_as_expected).count();
-    let delivered: usize = rows.iter().map(|r| r.delivered).sum();
+    let (known, rest): (Vec<&Row>, Vec<&Row>) = rows.iter().partition(|r| r.known.is_some());
+    let (lost, doubled): (usize, usize) = rest.iter().fold((0, 0), |(l, d), r| (l + r.lost, d + r.doubled));
+    let wrong = rest.iter().filter(|r| !r.failed_as_expected).count();
+    let delivered: usize = rest.iter().map(|r| r.delivered).sum();
     table.push_str(&format!(
         "{} cases: {delivered} delivered, {lost} lost, {doubled} doubled, {wrong} with the wrong result\n",
-        rows.len()
+        rest.len()
     ));
+    if !known.is_empty() {
+        let (lost, doubled): (usize, usize) = known.iter().fold((0, 0), |(l, d), r| (l + r.lost, d + r.doubled));
+        table.push_str(&format!(
+            "and {} known failures of dispatch-core, apart: {lost} lost, {doubled} doubled\n",
+            known.len()
+        ));
+    }
     println!("\n{table}");
     // Kept for CI to show: `cargo test` prints a passing test's output only with --nocapture.
     let _ = std::fs::write(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fault-matrix.txt"), &table);
@@ -120,7 +151,8 @@ async fn no_fault_loses_or_doubles_an_alarm_and_undeliverable_ones_fail() {
         }
         println!("{} log lines scanned: no secret", logs.lines().count());
     }
-    let bad: Vec<&str> =
-        rows.iter().filter(|r| r.lost + r.doubled > 0 || !r.failed_as_expected).map(|r| r.case.as_str()).collect();
+    let bad: Vec<&str> = rest.iter().filter(|r| r.failed()).map(|r| r.case.as_str()).collect();
     assert!(bad.is_empty(), "cases that lost, doubled or hid a failure: {bad:?}");
+    let fixed: Vec<&str> = known.iter().filter(|r| !r.failed()).map(|r| r.case.as_str()).collect();
+    assert!(fixed.is_empty(), "known failures that no longer fail (drop their mark): {fixed:?}");
 }
