@@ -16,11 +16,12 @@ fn every_example_runs_as_planned_and_the_sandbox_exits_zero() {
         assert!(out.contains(&name), "{name} missing\n{out}");
         let message = example_json(path);
         let kind = message["type"].as_str().unwrap();
+        let resolved = message["status"] == "resolved";
         let body = &message["body"];
         for title in [&body["github"]["title"], &body["pagerduty"]["title"]].into_iter().filter_map(Value::as_str) {
             assert!(out.contains(title), "{kind}: title {title:?} missing\n{out}");
         }
-        if ["self-service", "broadcast", "nag"].contains(&kind) {
+        if ["self-service", "broadcast", "nag"].contains(&kind) && !resolved {
             for user in message["users"].as_array().unwrap() {
                 let dm = match user["slackId"].as_str() {
                     Some(id) => format!("direct message to {} ({id})", user["slack"].as_str().unwrap()),
@@ -33,6 +34,7 @@ fn every_example_runs_as_planned_and_the_sandbox_exits_zero() {
         let section = sections(out).into_iter().find(|s| s.starts_with(name.trim_start_matches("━━ "))).unwrap();
         assert!(section.contains("✓ as planned"), "{section}");
         match kind {
+            _ if resolved => assert!(section.contains("status resolved"), "{section}"),
             "self-service" | "broadcast" | "nag" | "low-priority" => {
                 assert!(section.contains("issue acme/dispatch-alarms#") && section.contains(" opened"), "{section}")
             }
@@ -40,13 +42,141 @@ fn every_example_runs_as_planned_and_the_sandbox_exits_zero() {
         }
     }
     assert!(out.contains("incident Q00002 opened on service PSECOPS"), "the message's service is paged\n{out}");
-    // The first self-service prompt is answered Yes, the next No: both paths show.
+    // The self-service prompts are answered Yes, No, not at all, in turn: every path shows.
     assert!(out.contains("bob clicks [ Yes, it's mine ] (a signed Slack request to triage: 200 OK)"), "{out}");
     assert!(out.contains("Dispatch alert acknowledged\n"), "{out}");
-    assert!(out.contains("alice clicks [ No, escalate ] (a signed Slack request to triage: 200 OK)"), "{out}");
+    assert!(out.contains("dave clicks [ No, escalate ] (a signed Slack request to triage: 200 OK)"), "{out}");
     assert!(out.contains("Dispatch alert escalated\n"), "{out}");
-    assert!(out.contains(&format!("━━ {} messages, all as planned", files.len())), "{out}");
+    assert!(out.contains("alice does not answer"), "{out}");
+    assert!(out.contains("user alice did not respond for self-service issue"), "the silence is escalated\n{out}");
+    // The token alarm is resolved by the next example, so nobody answers it.
+    assert!(out.contains("Click      nobody answers: a later message resolves this alarm"), "{out}");
+    assert!(out.contains("PagerDuty  incident Q00002 resolved"), "{out}");
+    assert!(out.contains("the prompt to carol is updated (chat.update)"), "{out}");
+    assert!(out.contains(&format!("━━ {} messages and 8 follow-ups, all as planned", files.len())), "{out}");
     assert!(!out.contains("Only Yes was clicked"), "{out}");
+}
+
+/// The times of `remind at … (+N min), escalate at … (+M min)` on the Scheduler line.
+fn scheduled_times(out: &str) -> Vec<chrono::DateTime<chrono::Utc>> {
+    let line = out.lines().find(|l| l.starts_with("Scheduler  one-time schedules in dispatch-follow-ups:")).unwrap();
+    line.split(" at ")
+        .skip(1)
+        .map(|rest| {
+            let time = &rest[..rest.find(" UTC").unwrap()];
+            chrono::NaiveDateTime::parse_from_str(time, "%Y-%m-%d %H:%M:%S").unwrap().and_utc()
+        })
+        .collect()
+}
+
+#[test]
+fn answer_none_leaves_the_prompt_unanswered_and_the_scheduler_reminds_then_escalates_at_their_times() {
+    let run = dispatch(&["sandbox", "--answer", "none", "examples/self-service.json"]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    let out = &run.stdout;
+    assert!(!out.contains(" clicks "), "nobody clicks\n{out}");
+    assert!(out.contains("Click      alice does not answer"), "{out}");
+    let times = scheduled_times(out);
+    assert_eq!(times.len(), 2, "a reminder and an escalation are scheduled\n{out}");
+    assert_eq!(times[1] - times[0], chrono::Duration::minutes(30), "remind after 30, escalate after 60\n{out}");
+    let at = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+    for expected in [
+        "━━ EventBridge Scheduler: 2 follow-ups, each run now as if it were its time".to_owned(),
+        format!("{} · remind ss-2fa-disabled-0001 · 30 minutes after the alarm · alice", at(times[0])),
+        "Scheduler  invokes dispatch-incoming with:".to_owned(),
+        r#"{"dispatchFollowUp":"remind","repo":"acme/dispatch-alarms","issue":1,"requestId":"ss-2fa-disabled-0001""#
+            .to_owned(),
+        "Slack      reminder to alice in the prompt's thread:".to_owned(),
+        "│ Reminder: @U012ABCDEF, this alarm has waited 30 minutes for your answer.".to_owned(),
+        "✓ as planned: alice reminded under the prompt".to_owned(),
+        format!("{} · escalate ss-2fa-disabled-0001 · 60 minutes after the alarm · alice", at(times[1])),
+        "PagerDuty  incident Q00001 opened on service PDEFAULT".to_owned(),
+        "dispatch ss-2fa-disabled-0001: user alice did not respond for self-service issue acme/dispatch-alarms/1"
+            .to_owned(),
+        "Slack      the prompt to alice is replaced (chat.update), without its buttons:".to_owned(),
+        "Dispatch alert escalated: nobody answered within 60 minutes.".to_owned(),
+        "Nobody answered the Slack prompt within 60 minutes: escalated.".to_owned(),
+        "✓ as planned: escalated: incident Q00001 opened, prompt replaced".to_owned(),
+        "━━ 1 message and 2 follow-ups, all as planned".to_owned(),
+        "0 prompt answers, 1 PagerDuty incident".to_owned(),
+    ] {
+        assert!(out.contains(&expected), "{expected:?} missing\n{out}");
+    }
+    assert!(out.find("· remind ").unwrap() < out.find("· escalate ").unwrap(), "in time order\n{out}");
+}
+
+#[test]
+fn answer_none_over_every_example_clicks_nothing_and_escalates_every_silent_prompt() {
+    let run = dispatch(&["sandbox", "--answer", "none"]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    let out = &run.stdout;
+    assert!(!out.contains(" clicks "), "{out}");
+    for user in ["alice", "bob", "dave"] {
+        assert!(out.contains(&format!("{user} reminded under the prompt")), "{user}\n{out}");
+        assert!(out.contains(&format!("user {user} did not respond")), "{user}\n{out}");
+    }
+    // carol's alarm is resolved before its follow-ups fall due: they find the issue closed.
+    assert!(out.contains("nothing to do (the issue is closed)"), "{out}");
+    assert!(out.contains("0 prompt answers"), "{out}");
+}
+
+#[test]
+fn a_resolve_closes_the_issue_updates_the_prompt_and_resolves_the_incident() {
+    let files = [
+        "examples/self-service-token.json",
+        "examples/self-service-token.resolved.json",
+        "examples/high-priority.json",
+        "examples/high-priority.resolved.json",
+    ];
+    let mut args = vec!["sandbox"];
+    args.extend(files);
+    let run = dispatch(&args);
+    assert_eq!(run.code, 0, "{}", run.both());
+    let sections = sections(&run.stdout);
+    assert!(sections[0].contains("Click      nobody answers: a later message resolves this alarm"), "{}", sections[0]);
+    for expected in [
+        "type self-service · requestId ss-admin-token-0001 · status resolved",
+        "GitHub     issue acme/dispatch-alarms#1 closed: resolved at the source, with the comment:",
+        "(SNS message sandbox-2) that the problem is gone. Closing this issue; replacing 1 Slack prompt with a resolved note.",
+        "Slack      the prompt to carol is updated (chat.update), without its buttons:",
+        "Resolved at the source, nothing to do.",
+        "✓ as planned: issue closed, 1 prompt updated",
+    ] {
+        assert!(sections[1].contains(expected), "{expected:?} missing\n{}", sections[1]);
+    }
+    assert!(!sections[1].contains("[ Yes, I did ]"), "the buttons are gone\n{}", sections[1]);
+    for expected in [
+        "type high-priority · requestId hp-root-login-0001 · status resolved",
+        "PagerDuty  incident Q00001 resolved",
+        "key: AWS root account login",
+        "✓ as planned: incident Q00001 resolved",
+    ] {
+        assert!(sections[3].contains(expected), "{expected:?} missing\n{}", sections[3]);
+    }
+    // carol's reminder (10 minutes) and escalation (20) find nothing to do.
+    let out = &run.stdout;
+    assert!(out.contains("· remind ss-admin-token-0001 · 10 minutes after the alarm · carol"), "{out}");
+    assert!(out.contains("· escalate ss-admin-token-0001 · 20 minutes after the alarm · carol"), "{out}");
+    assert_eq!(out.matches("✓ as planned: nothing to do (the issue is closed)").count(), 2, "{out}");
+    assert!(out.contains("━━ 4 messages and 2 follow-ups, all as planned"), "{out}");
+    assert!(out.contains("1 PagerDuty incident; 1 resolved, 1 Slack message updated."), "{out}");
+}
+
+#[test]
+fn a_resolve_that_arrives_before_its_alarm_is_recorded_and_a_later_alarm_still_fires() {
+    let run = dispatch(&["sandbox", "examples/self-service-token.resolved.json", "examples/self-service-token.json"]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    let sections = sections(&run.stdout);
+    assert!(
+        sections[0].contains(
+            "no open issue of this alarm: the resolve is recorded as the closed issue acme/dispatch-alarms#1"
+        ),
+        "{}",
+        sections[0]
+    );
+    assert!(sections[0].contains("✓ as planned: resolve recorded before its alarm"), "{}", sections[0]);
+    // Published after the resolve: a new firing, not the one the resolve ended.
+    assert!(sections[1].contains("issue acme/dispatch-alarms#2 opened"), "{}", sections[1]);
 }
 
 #[test]
@@ -64,11 +194,12 @@ fn yes_closes_the_issue_records_the_answer_and_replaces_the_prompt() {
         "┃ Dispatch alert acknowledged",
         "┃ Thanks! The alarm is closed. Please turn 2FA back on.",
         "┃ Answered by @U012ABCDEF at ",
-        "✓ as planned: issue opened, 1 Slack message delivered, answered yes: issue closed",
+        "✓ as planned: issue opened, 1 Slack message delivered, 2 follow-ups scheduled, answered yes: issue closed",
     ] {
         assert!(out.contains(expected), "{expected:?} missing\n{out}");
     }
-    assert!(out.contains("1 prompt answer, 0 PagerDuty incidents."), "a yes pages nobody\n{out}");
+    assert!(out.contains("1 prompt answer, 0 PagerDuty incidents;"), "a yes pages nobody\n{out}");
+    assert_eq!(out.matches("nothing to do (the issue is closed)").count(), 2, "the follow-ups do nothing\n{out}");
 }
 
 #[test]
@@ -93,15 +224,22 @@ fn no_opens_an_incident_for_the_self_service_alarm_and_keeps_the_issue_open() {
 }
 
 #[test]
-fn without_an_answer_the_first_prompt_gets_yes_and_the_next_no() {
-    let run = dispatch(&["sandbox", "examples/self-service.json", "examples/self-service.json"]);
+fn without_an_answer_the_prompts_get_yes_no_and_none_in_turn() {
+    let run = dispatch(&[
+        "sandbox",
+        "examples/self-service.json",
+        "examples/self-service.json",
+        "examples/self-service-ssh-key.json",
+    ]);
     assert_eq!(run.code, 0, "{}", run.both());
     let sections = sections(&run.stdout);
-    assert_eq!(sections.len(), 2);
+    assert_eq!(sections.len(), 4, "three messages and the follow-ups");
     assert!(sections[0].contains("clicks [ Yes, it was me ]") && sections[0].contains("#1 closed"), "{}", sections[0]);
     // The first issue is closed, so the same alarm again is a new one (retrigger).
     assert!(sections[1].contains("issue acme/dispatch-alarms#2 opened"), "{}", sections[1]);
     assert!(sections[1].contains("clicks [ No, escalate ]") && sections[1].contains("incident Q00001 opened"));
+    assert!(sections[2].contains("bob does not answer") && !sections[2].contains(" clicks "), "{}", sections[2]);
+    assert!(sections[3].contains("✓ as planned: bob reminded under the prompt"), "{}", sections[3]);
     assert!(!run.stdout.contains("Only"), "both paths were shown: no hint");
 }
 
