@@ -3,6 +3,7 @@
 //! overtakes its trigger, and the retry of every step. Follow-ups are delivered as the function
 //! receives them: a schedule's `Input`, read as an invocation and handed to `Incoming::invoke`.
 
+mod faults;
 mod follow_up;
 mod order;
 mod resolve;

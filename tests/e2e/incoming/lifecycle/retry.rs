@@ -3,7 +3,7 @@
 //! written, sent, scheduled or paged twice.
 
 use dispatch_core::incoming::{AlarmError, Resolution};
-use dispatch_fakes::{Fault, GitHubRoute, PagerDutyRoute, SchedulerFault, SlackRoute};
+use dispatch_fakes::{Fault, GitHubRoute, SchedulerFault};
 
 use super::*;
 
@@ -31,47 +31,6 @@ async fn a_resolve_that_failed_after_its_comment_closes_on_retry_without_comment
     assert_eq!(retry.resolution, Some(closed));
     assert_eq!((life.issues()[0].state.as_str(), resolutions(&life)), ("closed", 1));
     assert_eq!(life.fakes.slack.updates().len(), 1);
-}
-
-#[tokio::test]
-async fn a_resolve_whose_chat_update_failed_replaces_the_prompt_on_retry_once() {
-    let life = life().await;
-    life.fire().await.unwrap();
-    life.fakes.slack.fail(SlackRoute::Update, Fault::Status(500), 3);
-
-    let error = life.resolve().await.unwrap_err();
-    assert!(matches!(error, AlarmError::Slack(_)), "{error}");
-    assert_eq!((life.issues()[0].state.as_str(), resolutions(&life)), ("closed", 1), "closed before the update");
-    assert!(life.fakes.slack.updates().is_empty());
-
-    life.fakes.slack.heal();
-    life.resolve().await.unwrap();
-
-    assert_eq!(life.fakes.slack.updates().len(), 1);
-    assert_eq!(resolutions(&life), 1);
-    assert_eq!(life.fakes.slack.messages().len(), 1, "nothing posted");
-}
-
-#[tokio::test]
-async fn a_resolve_whose_pagerduty_put_failed_resolves_the_incident_on_retry() {
-    let life = life().await;
-    life.fire().await.unwrap();
-    life.click("dispatch_no").await;
-    let id = life.fakes.pagerduty.incidents()[0].id.clone();
-    life.fakes.pagerduty.fail_route(PagerDutyRoute::UpdateIncident, Fault::Status(500), 3);
-
-    let error = life.resolve().await.unwrap_err();
-    assert!(matches!(error, AlarmError::PagerDuty(_)), "{error}");
-    assert_eq!(life.fakes.pagerduty.incident_status(&id).as_deref(), Some("triggered"));
-
-    life.fakes.pagerduty.heal();
-    let retry = life.resolve().await.unwrap();
-
-    let closed = Resolution::Closed { issue: 1, prompts_updated: 0, incidents_resolved: vec![id.clone()] };
-    assert_eq!(retry.resolution, Some(closed));
-    assert_eq!(life.fakes.pagerduty.incident_status(&id).as_deref(), Some("resolved"));
-    assert_eq!((life.issues()[0].state.as_str(), resolutions(&life)), ("closed", 1));
-    assert_eq!(life.fakes.pagerduty.incidents().len(), 1);
 }
 
 #[tokio::test]
@@ -160,22 +119,4 @@ async fn an_escalation_that_failed_after_opening_the_incident_finds_it_open_on_r
         matches!(report.resolution, Some(Resolution::Closed { ref incidents_resolved, .. }) if incidents_resolved.len() == 1)
     );
     assert_eq!(life.fakes.pagerduty.incidents()[0].status, "resolved");
-}
-
-#[tokio::test]
-async fn an_escalation_whose_prompt_update_failed_replaces_it_on_retry_without_a_second_incident() {
-    let life = life_with(&[("SelfServiceEscalateAfter", "60")]).await;
-    life.fire().await.unwrap();
-    let schedule = life.schedule("escalate");
-    life.fakes.slack.fail(SlackRoute::Update, Fault::Status(500), 3);
-
-    life.deliver(&schedule).await.unwrap_err();
-    assert!(crate::incoming::harness::has_buttons(&life.prompt()));
-
-    life.fakes.slack.heal();
-    life.deliver(&schedule).await.unwrap();
-
-    assert_eq!(life.fakes.pagerduty.incidents().len(), 1);
-    assert!(!crate::incoming::harness::has_buttons(&life.prompt()));
-    assert_eq!(life.comments(1).iter().filter(|c| c.contains("cause=no_answer")).count(), 1);
 }
