@@ -80,3 +80,20 @@ async fn a_held_back_trigger_retried_sends_nothing_and_writes_nothing_more() {
     assert_eq!(life.issues(), issues);
     assert!(life.fakes.slack.messages().is_empty());
 }
+
+#[tokio::test]
+async fn a_resolve_recorded_early_that_failed_before_closing_its_record_closes_it_on_retry() {
+    let life = life().await;
+    life.fakes.github.fail(dispatch_fakes::GitHubRoute::Update, dispatch_fakes::Fault::Status(502), 3);
+    life.resolve().await.unwrap_err();
+    assert_eq!(life.issues()[0].state, "open", "created, not yet closed");
+    life.fakes.github.heal();
+
+    let retry = life.resolve().await.unwrap();
+
+    assert_eq!(retry.resolution, Some(Resolution::RecordedEarly { issue: 1 }));
+    let [record] = life.issues().try_into().expect("one record, not two");
+    assert_eq!(record.state, "closed");
+    let held = life.publish_at("e-fire", &json(SELF_SERVICE), life.t0 - Duration::seconds(1)).await.unwrap();
+    assert_eq!(held.issue.map(|i| i.action), Some(IssueAction::ResolvedBefore));
+}

@@ -2,9 +2,12 @@
 //! closed, its prompt loses its buttons, its incidents are resolved; nothing else is touched.
 
 use dispatch_core::incoming::Resolution;
+use serde_json::json;
 
 use super::*;
-use crate::incoming::harness::{BROADCAST, HIGH_PRIORITY, LOW_PRIORITY, NAG, REPO, has_buttons, json, without};
+use crate::incoming::harness::{
+    BROADCAST, FALLBACK, HIGH_PRIORITY, LOW_PRIORITY, NAG, REPO, has_buttons, json, without,
+};
 
 /// The resolution marker a resolve `event` of the self-service example leaves, published at `at`.
 fn resolution_marker(event: &str, at: DateTime<Utc>) -> String {
@@ -116,6 +119,34 @@ async fn a_high_priority_resolve_finds_its_incident_by_key_and_resolves_it_over_
     let puts: Vec<&str> = requests.iter().filter(|r| r.method == "PUT").map(|r| r.path.as_str()).collect();
     assert_eq!(puts, [format!("/incidents/{}", incident.id)]);
     assert!(life.issues().is_empty() && life.fakes.pagerduty.events().is_empty());
+}
+
+#[tokio::test]
+async fn a_fallback_resolve_resolves_the_incident_its_trigger_opened_and_an_unreadable_status_still_pages() {
+    let life = life().await;
+    let mut unreadable = json(FALLBACK);
+    unreadable["status"] = json!("gone?");
+    life.publish("e-fire", &unreadable).await.unwrap();
+    let [incident] = life.fakes.pagerduty.incidents().try_into().expect("an unknown type with any status pages");
+
+    let report = life.publish("e-resolve", &resolved(&json(FALLBACK))).await.unwrap();
+
+    let Some(Resolution::Incidents { resolved, .. }) = report.resolution else { panic!("{report:?}") };
+    assert_eq!(resolved, [incident.id.clone()]);
+    assert_eq!(life.fakes.pagerduty.incident_status(&incident.id).as_deref(), Some("resolved"));
+}
+
+#[tokio::test]
+async fn a_high_priority_resolve_with_no_incident_open_resolves_nothing_and_pages_nobody() {
+    let life = life().await;
+
+    let report = life.publish("e-resolve", &resolved(&json(HIGH_PRIORITY))).await.unwrap();
+
+    let key = "AWS root account login".to_owned();
+    assert_eq!(report.resolution, Some(Resolution::Incidents { key, resolved: vec![] }));
+    assert!(life.fakes.pagerduty.incidents().is_empty());
+    assert!(life.fakes.pagerduty.requests().iter().all(|r| r.method == "GET"), "only looked");
+    assert!(life.issues().is_empty(), "a page is never held back on GitHub's word: nothing recorded");
 }
 
 #[tokio::test]

@@ -101,3 +101,32 @@ async fn an_alarm_without_buttons_schedules_nothing() {
     assert!(report.scheduled.is_empty());
     assert!(life.scheduler.requests().is_empty());
 }
+
+#[tokio::test]
+async fn minutes_written_as_a_string_are_taken_and_unreadable_minutes_leave_the_setting() {
+    let life = life_with(&[("SelfServiceEscalateAfter", "60")]).await;
+    let mut message = json(SELF_SERVICE);
+    message["remindAfterMinutes"] = json!(" 15 ");
+    message["escalateAfterMinutes"] = json!("soon");
+
+    life.publish("e-fire", &message).await.unwrap();
+
+    assert_eq!(life.schedule("remind").at, due(life.t0, 15));
+    assert_eq!(life.schedule("escalate").at, due(life.t0, 60), "the setting applies");
+}
+
+#[tokio::test]
+async fn the_escalation_of_an_alarm_naming_its_service_pages_that_service() {
+    let life = life_with(&[("SelfServiceEscalateAfter", "60")]).await;
+    let mut message = json(SELF_SERVICE);
+    message["pagerDutyServiceId"] = json!("PTEAM");
+    life.publish("e-fire", &message).await.unwrap();
+
+    let schedule = life.schedule("escalate");
+    let input: Value = serde_json::from_str(schedule.input.as_deref().unwrap()).unwrap();
+    assert_eq!(input["service"], "PTEAM");
+    life.deliver(&schedule).await.unwrap();
+
+    let [incident] = life.fakes.pagerduty.incidents().try_into().expect("one incident");
+    assert_eq!(incident.service, "PTEAM");
+}
