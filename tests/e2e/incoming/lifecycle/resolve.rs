@@ -132,7 +132,7 @@ async fn a_fallback_resolve_resolves_the_incident_its_trigger_opened_and_an_unre
     let report = life.publish("e-resolve", &resolved(&json(FALLBACK))).await.unwrap();
 
     let Some(Resolution::Incidents { resolved, .. }) = report.resolution else { panic!("{report:?}") };
-    assert_eq!(resolved, [incident.id.clone()]);
+    assert_eq!(resolved, [incident.id.as_str()]);
     assert_eq!(life.fakes.pagerduty.incident_status(&incident.id).as_deref(), Some("resolved"));
 }
 
