@@ -32,10 +32,19 @@ async fn a_resolve_before_its_trigger_is_recorded_as_a_closed_issue_with_its_pub
 }
 
 #[tokio::test]
-async fn a_trigger_published_before_the_recorded_resolve_sends_nothing_and_its_issue_says_why() {
+async fn a_trigger_published_before_the_recorded_resolve_sends_nothing_and_its_issue_and_log_say_why() {
     let life = resolved_first().await;
+    let (captured, guard) = crate::support::capture_logs();
 
     let report = life.publish_at("e-fire", &json(SELF_SERVICE), life.t0 - Duration::seconds(2)).await.unwrap();
+
+    drop(guard);
+    let logs = captured.text();
+    let line = logs
+        .lines()
+        .find(|l| l.contains("\"outcome\":\"resolved before it fired\""))
+        .unwrap_or_else(|| panic!("{logs}"));
+    assert!(line.contains("\"level\":\"WARN\"") && line.contains("nothing is sent"), "{line}");
 
     assert_eq!(report.issue.as_ref().map(|i| i.action), Some(IssueAction::ResolvedBefore));
     let [_, issue] = life.issues().try_into().expect("the record and the alarm's issue");
