@@ -18,12 +18,13 @@ use std::time::Duration;
 
 use dispatch_core::deadline::{Deadline, RetryPolicy};
 use dispatch_core::incoming::{AlarmError, Envelope, Invocation, Report, Step};
-use dispatch_core::scheduler::{Scheduler, schedule_name};
+use dispatch_core::scheduler::schedule_name;
 use dispatch_fakes::{DISPATCH_LOGIN, FakeIssue, FakeScheduler, Posted, RecordedSchedule};
 use serde_json::{Value, json};
 
 use super::Row;
 use crate::robustness::setup::*;
+use crate::support::scheduler::{FUNCTION_ARN, schedule_on};
 
 /// A row still to run.
 pub(super) type Case = Pin<Box<dyn Future<Output = Row> + Send>>;
@@ -40,9 +41,6 @@ pub(super) fn cases() -> Vec<Case> {
     cases
 }
 
-const GROUP: &str = "dispatch-follow-ups";
-const ROLE: &str = "arn:aws:iam::123456789012:role/dispatch-scheduler";
-const FUNCTION: &str = "arn:aws:lambda:eu-west-1:123456789012:function:dispatch-incoming";
 /// The alarm's `requestId`: the key of its escalation incident.
 const REQUEST: &str = "m-life";
 const TITLE: &str = "m life";
@@ -69,12 +67,11 @@ struct Life {
 impl Life {
     async fn start() -> Self {
         let incoming_policy = RetryPolicy { request_timeout: Duration::from_secs(2), ..policy() };
-        let mut stack = stack_with(incoming_policy, policy()).await;
-        stack.fakes.github.seed(REPO, 150);
+        let Stack { fakes, incoming, triage } = stack_with(incoming_policy, policy()).await;
+        fakes.github.seed(REPO, 150);
         let scheduler = FakeScheduler::start().await.unwrap();
-        stack.incoming.scheduler = Some(Scheduler::with_sdk_config(GROUP.into(), ROLE.into(), &sdk_config(&scheduler)));
-        stack.incoming.set_function_arn(FUNCTION);
-        Self { stack, scheduler }
+        let incoming = schedule_on(incoming, &scheduler);
+        Self { stack: Stack { fakes, incoming, triage }, scheduler }
     }
 
     /// One attempt at SNS message `event_id` of `message`, published at `published`.
@@ -108,7 +105,7 @@ impl Life {
         let invocation: Invocation = serde_json::from_str(input).unwrap();
         for run in 1..=3 {
             let deadline = Deadline::after(Duration::from_secs(15));
-            if self.stack.incoming.invoke(&invocation, "lambda-request", FUNCTION, deadline).await.is_ok() {
+            if self.stack.incoming.invoke(&invocation, "lambda-request", FUNCTION_ARN, deadline).await.is_ok() {
                 return (run, true);
             }
         }
@@ -186,17 +183,6 @@ fn has_buttons(message: &Posted) -> bool {
 fn published(offset_ms: i64) -> String {
     (chrono::Utc::now() + chrono::Duration::milliseconds(offset_ms))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-/// The SDK configuration of the real Scheduler client, pointed at `fake`.
-fn sdk_config(fake: &FakeScheduler) -> aws_sdk_scheduler::Config {
-    use aws_sdk_scheduler::config::{BehaviorVersion, Credentials, Region};
-    aws_sdk_scheduler::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("eu-west-1"))
-        .credentials_provider(Credentials::new("AKIDTEST", "test-secret-access-key", None, None, "test"))
-        .endpoint_url(fake.url())
-        .build()
 }
 
 /// Counts a row's effects: `once` what must happen exactly once, `never` what must not happen.
