@@ -23,11 +23,11 @@ Examples:
   dispatch sandbox my-alarm.json my-alarm.json      the second one shows the dedup rule
 
 Without --answer, the first self-service prompt is answered Yes, the next No, the third not at
-all, and so on. A prompt whose alarm a later message resolves (status resolved) is never
-answered. After the messages, the fake EventBridge Scheduler runs every follow-up at once, in the
-order of their times (reminders after 30 minutes, escalations after 60, printed as simulated times).
-The exit code is 0 when every message and follow-up did what its plan said, 1 otherwise (the reason
-is printed).
+all, and so on; a prompt whose alarm a later message resolves (status resolved) is left for the
+resolve to update. After the messages, the fake EventBridge Scheduler runs every follow-up at
+once, in the order of their times (reminders after 30 minutes, escalations after 60, printed as
+simulated times). The exit code is 0 when every message and follow-up did what its plan said, 1
+otherwise (the reason is printed).
 Set RUST_LOG=info to see the handlers' own logs on stderr.";
 
 const VALIDATE_EXAMPLES: &str = "\

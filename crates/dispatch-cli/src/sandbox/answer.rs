@@ -17,8 +17,8 @@ use super::{Outcome, Sandbox};
 
 impl Sandbox {
     /// Answers the self-service prompt of `report`, if it has one, and checks the effect; leaves
-    /// it unanswered when `--answer none` (or the turn) says so, or when a later message resolves
-    /// the alarm.
+    /// it unanswered when `--answer none` (or the turn) says so, or, without `--answer`, when a
+    /// later message resolves the alarm.
     pub(super) async fn click(&mut self, n: usize, report: &Report, resolved_later: bool, outcome: &mut Outcome) {
         let paint = self.paint;
         let prompt = report.slack.iter().find_map(|s| match (&s.delivery.content, &s.result) {
@@ -31,7 +31,8 @@ impl Sandbox {
             println!("{}", labelled(paint, "Click", "no buttons to click: the prompt is in a shared channel"));
         }
         let (Some((user_id, user_name, message)), Some(issue)) = (prompt, &report.issue) else { return };
-        if resolved_later {
+        // The turns leave it for the resolve to update; an explicit --answer clicks it anyway.
+        if resolved_later && self.answer.is_none() {
             println!("{}", labelled(paint, "Click", "nobody answers: a later message resolves this alarm"));
             outcome.done.push("left for the resolve".into());
             return;

@@ -173,8 +173,8 @@ impl Sandbox {
         })
     }
 
-    /// Sends message number `n` through `incoming`, shows and checks the result, clicks (unless a
-    /// later message resolves the alarm: its prompt is left for the resolve to update).
+    /// Sends message number `n` through `incoming`, shows and checks the result, clicks (without
+    /// `--answer`, not when a later message resolves the alarm: its prompt is left for the resolve).
     async fn message(&mut self, n: usize, path: &Path, resolved_later: bool) -> Outcome {
         let paint = self.paint;
         let mut outcome = Outcome::default();

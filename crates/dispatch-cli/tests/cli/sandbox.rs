@@ -163,6 +163,30 @@ fn a_resolve_closes_the_issue_updates_the_prompt_and_resolves_the_incident() {
 }
 
 #[test]
+fn with_answer_no_the_resolve_closes_the_issue_and_resolves_the_incident_the_no_opened() {
+    let run = dispatch(&[
+        "sandbox",
+        "--answer",
+        "no",
+        "examples/self-service-token.json",
+        "examples/self-service-token.resolved.json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    let sections = sections(&run.stdout);
+    assert!(sections[0].contains("carol clicks [ No, escalate ]"), "an explicit answer is clicked\n{}", sections[0]);
+    assert!(sections[0].contains("incident Q00001 opened"), "{}", sections[0]);
+    for expected in [
+        "Closing this issue; resolving the PagerDuty incident of this alarm.",
+        "PagerDuty  incident Q00001 resolved",
+        "✓ as planned: issue closed, incident Q00001 resolved",
+    ] {
+        assert!(sections[1].contains(expected), "{expected:?} missing\n{}", sections[1]);
+    }
+    assert!(!sections[1].contains("chat.update"), "an answered prompt has no buttons left to update\n{}", sections[1]);
+    assert!(run.stdout.contains("1 PagerDuty incident; 1 resolved"), "{}", run.stdout);
+}
+
+#[test]
 fn a_resolve_that_arrives_before_its_alarm_is_recorded_and_a_later_alarm_still_fires() {
     let run = dispatch(&["sandbox", "examples/self-service-token.resolved.json", "examples/self-service-token.json"]);
     assert_eq!(run.code, 0, "{}", run.both());
