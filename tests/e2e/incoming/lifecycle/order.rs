@@ -32,19 +32,10 @@ async fn a_resolve_before_its_trigger_is_recorded_as_a_closed_issue_with_its_pub
 }
 
 #[tokio::test]
-async fn a_trigger_published_before_the_recorded_resolve_sends_nothing_and_its_issue_and_log_say_why() {
+async fn a_trigger_published_before_the_recorded_resolve_sends_nothing_and_its_issue_says_why() {
     let life = resolved_first().await;
-    let (captured, guard) = crate::support::capture_logs();
 
     let report = life.publish_at("e-fire", &json(SELF_SERVICE), life.t0 - Duration::seconds(2)).await.unwrap();
-
-    drop(guard);
-    let logs = captured.text();
-    let line = logs
-        .lines()
-        .find(|l| l.contains("\"outcome\":\"resolved before it fired\""))
-        .unwrap_or_else(|| panic!("{logs}"));
-    assert!(line.contains("\"level\":\"WARN\"") && line.contains("nothing is sent"), "{line}");
 
     assert_eq!(report.issue.as_ref().map(|i| i.action), Some(IssueAction::ResolvedBefore));
     let [_, issue] = life.issues().try_into().expect("the record and the alarm's issue");
@@ -105,4 +96,34 @@ async fn a_resolve_recorded_early_that_failed_before_closing_its_record_closes_i
     assert_eq!(record.state, "closed");
     let held = life.publish_at("e-fire", &json(SELF_SERVICE), life.t0 - Duration::seconds(1)).await.unwrap();
     assert_eq!(held.issue.map(|i| i.action), Some(IssueAction::ResolvedBefore));
+}
+
+#[tokio::test]
+#[ignore = "bug: incoming/issue.rs resolved_before() counts only resolves recorded early (resolved= in a body), not a resolution comment that closed the alarm's issue"]
+async fn a_trigger_published_before_a_resolve_that_closed_the_alarm_but_delivered_after_it_sends_nothing() {
+    let life = life().await;
+    life.publish_at("e-fire-1", &json(SELF_SERVICE), life.t0 - Duration::seconds(10)).await.unwrap();
+    life.resolve().await.unwrap();
+    assert_eq!(life.issues()[0].state, "closed");
+
+    // Another trigger of the same alarm, published before the resolve, delivered after it.
+    let report = life.publish_at("e-fire-2", &json(SELF_SERVICE), life.t0 - Duration::seconds(5)).await.unwrap();
+
+    assert_eq!(life.dms(ALICE).len(), 1, "no second prompt for an alarm resolved since");
+    assert!(life.scheduler.schedules().len() <= 1, "no follow-ups for it either");
+    assert_eq!(report.issue.map(|i| i.action), Some(IssueAction::ResolvedBefore));
+}
+
+#[tokio::test]
+async fn the_trigger_redelivered_by_sns_after_its_resolve_sends_nothing_again() {
+    let life = life().await;
+    let published = life.t0 - Duration::minutes(5);
+    life.publish_at("e-fire", &json(SELF_SERVICE), published).await.unwrap();
+    life.resolve().await.unwrap();
+    let issues = life.issues();
+
+    life.publish_at("e-fire", &json(SELF_SERVICE), published).await.unwrap();
+
+    assert_eq!(life.issues(), issues, "no new issue, nothing written");
+    assert_eq!(life.dms(ALICE).len(), 1);
 }
