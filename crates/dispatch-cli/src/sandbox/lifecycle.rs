@@ -97,6 +97,13 @@ impl Sandbox {
             let found = schedules.iter().find(|(_, f)| f.step == *step && f.after_minutes == *minutes);
             match found {
                 Some((schedule, _)) => {
+                    let as_configured = schedule.group == GROUP
+                        && schedule.target_arn == FUNCTION_ARN
+                        && schedule.role_arn == ROLE_ARN
+                        && schedule.action_after_completion == "DELETE";
+                    if !as_configured {
+                        outcome.problems.push(format!("schedule {} is not as configured: {schedule:?}", schedule.name));
+                    }
                     shown.push(format!("{} at {} (+{minutes} min)", step.as_str(), when(schedule.at)))
                 }
                 None => outcome.problems.push(format!("no {} schedule after {minutes} minutes", step.as_str())),
