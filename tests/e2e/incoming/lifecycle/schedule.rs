@@ -130,3 +130,46 @@ async fn the_escalation_of_an_alarm_naming_its_service_pages_that_service() {
     let [incident] = life.fakes.pagerduty.incidents().try_into().expect("one incident");
     assert_eq!(incident.service, "PTEAM");
 }
+
+#[tokio::test]
+async fn a_reminder_due_at_or_after_the_escalation_is_not_scheduled() {
+    let life = life_with(&[("SelfServiceRemindAfter", "60"), ("SelfServiceEscalateAfter", "30")]).await;
+    let report = life.publish("e-fire", &json(SELF_SERVICE)).await.unwrap();
+    assert_eq!(report.scheduled, ["escalate"]);
+    assert_eq!(life.schedule("escalate").at, due(life.t0, 30));
+}
+
+#[tokio::test]
+async fn an_event_retried_after_its_steps_fell_due_schedules_them_a_minute_ahead_rather_than_in_the_past() {
+    let life = life_with(&[("SelfServiceEscalateAfter", "60")]).await;
+    let published = life.t0 - Duration::hours(2);
+
+    let report = life.publish_at("e-fire", &json(SELF_SERVICE), published).await.unwrap();
+
+    assert_eq!(report.scheduled, ["remind", "escalate"]);
+    for step in ["remind", "escalate"] {
+        let at = life.schedule(step).at;
+        let ahead = at - life.t0;
+        assert!(ahead >= Duration::seconds(59) && ahead <= Duration::seconds(90), "{step} at {at}, now {}", life.t0);
+    }
+}
+
+#[tokio::test]
+async fn a_prompt_to_a_user_known_by_email_is_followed_up_in_their_conversation() {
+    let life = life_with(&[("SelfServiceEscalateAfter", "60")]).await;
+    let mut message = json(SELF_SERVICE);
+    message["users"] = json!([{ "email": "carol@example.com", "github": "carol" }]);
+    life.publish("e-fire", &message).await.unwrap();
+    let carol = crate::incoming::harness::CAROL;
+    let [prompt] = life.dms(carol).try_into().expect("one prompt to carol");
+
+    let input: Value = serde_json::from_str(life.schedule("remind").input.as_deref().unwrap()).unwrap();
+    assert_eq!(input["user"], carol);
+    life.deliver(&life.schedule("remind")).await.unwrap();
+    let [reply] = life.fakes.slack.replies(&prompt.channel, &prompt.ts).try_into().expect("one reply");
+    assert!(reply.text.contains(&format!("<@{carol}>")), "{}", reply.text);
+
+    life.publish("e-resolve", &resolved(&message)).await.unwrap();
+    let now = life.fakes.slack.message(&prompt.channel, &prompt.ts).unwrap();
+    assert!(!crate::incoming::harness::has_buttons(&now), "{now:?}");
+}
