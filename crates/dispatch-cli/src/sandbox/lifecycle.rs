@@ -46,9 +46,17 @@ pub(super) fn follow_ups_on(incoming: &mut Incoming, fake: &FakeScheduler) {
 
 /// What the fakes hold, with what the lifecycle changed.
 pub(super) fn holdings(fakes: &Fakes) -> String {
+    // The account ends with the incidents: their resolved ones follow it.
+    let mut text = settings::holdings(fakes);
     let resolved = fakes.pagerduty.incidents().iter().filter(|i| i.status == "resolved").count();
+    if resolved > 0 {
+        text.push_str(&format!(" ({resolved} resolved)"));
+    }
     let updated = fakes.slack.updates().len();
-    format!("{}; {resolved} resolved, {} updated", settings::holdings(fakes), count(updated, "Slack message"))
+    if updated > 0 {
+        text.push_str(&format!("; {} updated", count(updated, "Slack message")));
+    }
+    text
 }
 
 /// A time as the sandbox prints it.

@@ -159,7 +159,7 @@ fn a_resolve_closes_the_issue_updates_the_prompt_and_resolves_the_incident() {
     assert!(out.contains("· escalate ss-admin-token-0001 · 20 minutes after the alarm · carol"), "{out}");
     assert_eq!(out.matches("✓ as planned: nothing to do (the issue is closed)").count(), 2, "{out}");
     assert!(out.contains("━━ 4 messages and 2 follow-ups, all as planned"), "{out}");
-    assert!(out.contains("1 PagerDuty incident; 1 resolved, 1 Slack message updated."), "{out}");
+    assert!(out.contains("1 PagerDuty incident (1 resolved); 1 Slack message updated."), "{out}");
 }
 
 #[test]
@@ -183,7 +183,7 @@ fn with_answer_no_the_resolve_closes_the_issue_and_resolves_the_incident_the_no_
         assert!(sections[1].contains(expected), "{expected:?} missing\n{}", sections[1]);
     }
     assert!(!sections[1].contains("chat.update"), "an answered prompt has no buttons left to update\n{}", sections[1]);
-    assert!(run.stdout.contains("1 PagerDuty incident; 1 resolved"), "{}", run.stdout);
+    assert!(run.stdout.contains("1 PagerDuty incident (1 resolved)."), "{}", run.stdout);
 }
 
 #[test]
@@ -222,7 +222,7 @@ fn yes_closes_the_issue_records_the_answer_and_replaces_the_prompt() {
     ] {
         assert!(out.contains(expected), "{expected:?} missing\n{out}");
     }
-    assert!(out.contains("1 prompt answer, 0 PagerDuty incidents;"), "a yes pages nobody\n{out}");
+    assert!(out.contains("1 prompt answer, 0 PagerDuty incidents.\n"), "a yes pages nobody\n{out}");
     assert_eq!(out.matches("nothing to do (the issue is closed)").count(), 2, "the follow-ups do nothing\n{out}");
 }
 
