@@ -127,3 +127,16 @@ async fn the_trigger_redelivered_by_sns_after_its_resolve_sends_nothing_again() 
     assert_eq!(life.issues(), issues, "no new issue, nothing written");
     assert_eq!(life.dms(ALICE).len(), 1);
 }
+
+#[tokio::test]
+async fn a_trigger_published_after_an_early_resolve_fires_even_for_an_alarm_that_never_retriggers() {
+    let life = life().await;
+    let mut once = json(SELF_SERVICE);
+    once["retrigger"] = serde_json::json!(false);
+    life.publish("e-resolve", &resolved(&once)).await.unwrap();
+
+    let report = life.publish_at("e-fire", &once, life.t0 + Duration::seconds(2)).await.unwrap();
+
+    assert_eq!(life.dms(ALICE).len(), 1, "the record of a resolve is not the alarm: {report:?}");
+    assert_eq!(report.issue.map(|i| i.action), Some(IssueAction::Created));
+}

@@ -29,7 +29,9 @@ async fn a_resolved_self_service_alarm_closes_its_issue_and_turns_its_prompt_int
     assert_eq!((issue.state.as_str(), issue.state_reason.as_deref()), ("closed", Some("completed")));
     assert_eq!(issue.comments.len(), 2, "the delivery record, then the resolution: {:?}", issue.comments);
     let comment = &issue.comments[1];
-    assert!(comment.starts_with("Resolved at the source"), "{comment}");
+    let when = life.t0.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let says = format!("Resolved at the source: the alarm's source said at {when} (SNS message `e-resolve`)");
+    assert!(comment.starts_with(&says), "when and which SNS message: {comment}");
     assert!(comment.ends_with(&resolution_marker("e-resolve", life.t0)), "{comment}");
 
     let [update] = life.fakes.slack.updates().try_into().expect("one chat.update");

@@ -3,7 +3,7 @@
 //! written, sent, scheduled or paged twice.
 
 use dispatch_core::incoming::{AlarmError, Resolution};
-use dispatch_fakes::{Fault, GitHubRoute, SchedulerFault};
+use dispatch_fakes::{Fault, GitHubRoute, SchedulerFault, SlackRoute};
 
 use super::*;
 
@@ -70,28 +70,34 @@ async fn a_schedule_created_by_an_attempt_that_then_failed_counts_as_created_on_
     assert_eq!(life.dms(ALICE).len(), 1);
 }
 
-#[tokio::test]
-async fn a_reminder_whose_record_failed_is_posted_again_by_the_retry_then_recorded_once() {
-    let life = life().await;
-    life.fire().await.unwrap();
-    let prompt = life.prompt();
-    let schedule = life.schedule("remind");
-    life.fakes.github.fail(GitHubRoute::Comment, Fault::Status(502), 3);
-
-    let failure = life.deliver(&schedule).await.unwrap_err();
-    assert_eq!(failure.kind, "Transient", "{failure:?}");
-    assert_eq!(life.fakes.slack.replies(&prompt.channel, &prompt.ts).len(), 1);
-
-    life.fakes.github.heal();
-    life.deliver(&schedule).await.unwrap();
-
-    // Remind then record: with the record lost, Scheduler's retry reminds a second time (at least
-    // once, never silently lost); the record is then written once and later deliveries do nothing.
-    assert_eq!(life.fakes.slack.replies(&prompt.channel, &prompt.ts).len(), 2);
+/// The replies under the prompt, and the reminder records on the issue.
+fn reminders(life: &Life, prompt: &Posted) -> (usize, usize) {
     let records = life.comments(1).iter().filter(|c| c.contains("<!-- dispatch:reminded ")).count();
-    assert_eq!(records, 1);
-    life.deliver(&schedule).await.unwrap();
-    assert_eq!(life.fakes.slack.replies(&prompt.channel, &prompt.ts).len(), 2);
+    (life.fakes.slack.replies(&prompt.channel, &prompt.ts).len(), records)
+}
+
+#[tokio::test]
+async fn a_reminder_stopped_by_github_or_slack_is_sent_once_by_the_retry_and_recorded_once() {
+    for github in [true, false] {
+        let life = life().await;
+        life.fire().await.unwrap();
+        let (prompt, schedule) = (life.prompt(), life.schedule("remind"));
+        if github {
+            life.fakes.github.fail(GitHubRoute::Comment, Fault::Status(502), 3);
+        } else {
+            life.fakes.slack.fail(SlackRoute::Reply, Fault::Status(500), 3);
+        }
+        let which = if github { "the record" } else { "the reply" };
+
+        let failure = life.deliver(&schedule).await.unwrap_err();
+        assert_eq!(failure.kind, "Transient", "{which}: {failure:?}");
+        life.fakes.github.heal();
+        life.fakes.slack.heal();
+        life.deliver(&schedule).await.unwrap();
+        life.deliver(&schedule).await.unwrap();
+
+        assert_eq!(reminders(&life, &prompt), (1, 1), "{which}: one reminder, one record");
+    }
 }
 
 #[tokio::test]
