@@ -126,3 +126,21 @@ async fn an_escalation_that_failed_after_opening_the_incident_finds_it_open_on_r
     );
     assert_eq!(life.fakes.pagerduty.incidents()[0].status, "resolved");
 }
+
+#[tokio::test]
+async fn follow_ups_find_the_prompt_even_when_its_delivery_record_was_not_written() {
+    let life = life_with(&[("SelfServiceEscalateAfter", "60")]).await;
+    life.fakes.github.fail(GitHubRoute::Comment, Fault::Status(502), 3);
+    life.fire().await.unwrap();
+    assert!(life.comments(1).is_empty(), "the delivery record was lost");
+    life.fakes.github.heal();
+    let prompt = life.prompt();
+
+    let remind = life.deliver(&life.schedule("remind")).await.unwrap();
+    let escalate = life.deliver(&life.schedule("escalate")).await.unwrap();
+
+    assert_eq!(remind["done"], "Reminded { prompts: 1 }");
+    assert_eq!(reminders(&life, &prompt), (1, 1));
+    assert!(escalate["done"].as_str().unwrap().starts_with("Escalated"), "{escalate}");
+    assert!(!crate::incoming::harness::has_buttons(&life.prompt()), "the escalation replaced the prompt");
+}
