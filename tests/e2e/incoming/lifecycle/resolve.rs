@@ -247,3 +247,19 @@ async fn a_forged_alarm_issue_newer_than_the_real_one_does_not_take_its_resolve(
     assert_eq!((issues[1].state.as_str(), issues[1].comments.len()), ("open", 1), "the forged one is not touched");
     assert!(!has_buttons(&life.prompt()), "the real prompt is replaced");
 }
+
+#[tokio::test]
+async fn a_prompt_slack_no_longer_has_is_skipped_and_the_resolve_completes() {
+    let life = life().await;
+    life.fire().await.unwrap();
+    let refusal = dispatch_fakes::Fault::SlackError("message_not_found".into());
+    life.fakes.slack.fail(dispatch_fakes::SlackRoute::Update, refusal, 1);
+
+    let report = life.resolve().await.unwrap();
+
+    let closed = Resolution::Closed { issue: 1, prompts_updated: 0, incidents_resolved: vec![] };
+    assert_eq!(report.resolution, Some(closed));
+    assert_eq!(life.issues()[0].state, "closed");
+    let updates = life.fakes.slack.requests().iter().filter(|r| r.path.ends_with("chat.update")).count();
+    assert_eq!(updates, 1, "a permanent refusal is not retried");
+}
