@@ -110,15 +110,17 @@ impl Incoming {
 
         let (sent, lines, failed) = account(plan, &results);
         // Follow-ups are scheduled once a prompt is out; those an earlier attempt scheduled are not again.
-        let prompted = prompts.first().map(|p| p.0.clone()).or_else(|| {
+        let prompted = prompts.first().map(|(entry, at)| (entry.clone(), Some(at.clone()))).or_else(|| {
             plan.slack
                 .iter()
                 .enumerate()
                 .find(|(i, e)| sent_before.contains(i) && e.content.has_buttons())
-                .map(|(_, e)| e.clone())
+                .map(|(_, e)| (e.clone(), before.prompts.first().cloned()))
         });
         let schedules = match prompted {
-            Some(entry) => self.schedule_follow_ups(plan, issue, &entry, &before.scheduled, envelope, sending).await,
+            Some((entry, at)) => {
+                self.schedule_follow_ups(plan, issue, &entry, at.as_ref(), &before.scheduled, envelope, sending).await
+            }
             None => Scheduled::default(),
         };
         let slack: Vec<SlackReport> =
@@ -130,10 +132,7 @@ impl Incoming {
         };
         if !lines.is_empty() || !record.scheduled.is_empty() {
             let comment = delivery_record::delivery_comment(envelope.event_id, &plan.request_id, &record, &lines);
-            if let Err(e) = self.github.comment(&issue.repo, issue.issue.number, &comment, deadline).await {
-                // Every alarm that could be delivered was; only the audit line is missing.
-                warn!(issue = issue.issue.number, error = %e, "delivery record not written");
-            }
+            self.record(issue, &comment, deadline).await;
         }
         let scheduled: Vec<String> = before.scheduled.into_iter().chain(schedules.created).collect();
         if failed.is_empty() {
@@ -154,6 +153,26 @@ impl Incoming {
         }
         let failed = failed.iter().map(|(entry, e)| format!("{}: {}", entry.recipient, e.code())).collect();
         Err(NotDelivered::Failed { failed, slack, scheduled })
+    }
+
+    /// Writes the delivery record, trying again while GitHub fails in a way worth retrying: it is
+    /// what stops a retry from sending twice, and what names the prompt to later steps. A record
+    /// written twice (a failed comment GitHub applied anyway) merges with itself.
+    async fn record(&self, issue: &IssueReport, comment: &str, deadline: Deadline) {
+        const ATTEMPTS: usize = 3;
+        for attempt in 1..=ATTEMPTS {
+            match self.github.comment(&issue.repo, issue.issue.number, comment, deadline).await {
+                Ok(_) => return,
+                Err(e) if e.is_retryable() && attempt < ATTEMPTS && !deadline.remaining().is_zero() => {
+                    warn!(issue = issue.issue.number, error = %e, attempt, "delivery record not written; trying again");
+                }
+                // Every alarm that could be delivered was; only the record is missing.
+                Err(e) => {
+                    error!(issue = issue.issue.number, error = %e, "delivery record not written");
+                    return;
+                }
+            }
+        }
     }
 
     /// Posts the resolved entries: one sequential lane per conversation (messages to one

@@ -2,7 +2,7 @@
 //! schedule hands to `incoming` when a step falls due ([`FollowUp`]; see `schedule.rs`). The
 //! schedule is the clock: a follow-up acts when it is delivered. It first reads the issue, and
 //! does nothing when the alarm was answered, resolved, closed or escalated. Otherwise:
-//! - **remind**: one reply in the prompt's thread mentioning the user, then a record on the issue,
+//! - **remind**: a record on the issue, then one reply in the prompt's thread mentioning the user,
 //!   so a duplicate delivery (Scheduler delivers at least once) does not remind twice;
 //! - **escalate**: an incident keyed by the alarm's `requestId` (so a later No cannot page twice),
 //!   the prompt replaced with an escalated note, then the escalation note on the issue, which
@@ -66,6 +66,20 @@ pub struct FollowUp {
     /// `pagerDutyServiceId` of the alarm, for the escalation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
+    /// The prompt, when the attempt that scheduled the follow-up posted it: the follow-up finds it
+    /// even if the delivery record was not written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<PromptAt>,
+}
+
+/// Where a prompt is in Slack.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PromptAt {
+    /// Its conversation.
+    pub channel: String,
+    /// Its `ts`.
+    pub ts: String,
 }
 
 /// What a follow-up did.
@@ -132,26 +146,73 @@ impl Incoming {
         if !answer::escalations(&comments, &writers, &request_id).is_empty() {
             return Ok(FollowedUp::Nothing("already escalated"));
         }
-        let prompts = delivery_record::delivered(&f.event_id, &comments, &writers).prompts;
+        let mut prompts = delivery_record::delivered(&f.event_id, &comments, &writers).prompts;
+        if let Some(at) = &f.prompt {
+            let named = delivery_record::PromptRef { channel: at.channel.clone(), ts: at.ts.clone() };
+            if !prompts.contains(&named) {
+                prompts.push(named);
+            }
+        }
         match f.step {
             Step::Remind if lifecycle::reminded(&comments, &writers, &request_id) => {
                 Ok(FollowedUp::Nothing("already reminded"))
             }
             Step::Remind if prompts.is_empty() => Ok(FollowedUp::Nothing("no prompt recorded to remind under")),
-            Step::Remind => {
-                let user = f
-                    .user
-                    .as_deref()
-                    .filter(|u| !crate::ids::SlackUserId::parse(u).is_ok_and(|id| id.is_conversation()));
-                let reminder = compose::reminder(user, f.after_minutes);
-                for prompt in &prompts {
-                    self.slack.post_reply(&prompt.channel, &prompt.ts, &reminder, deadline).await?;
-                }
-                let record = lifecycle::reminder_comment(&request_id, &f.name, f.after_minutes);
-                self.github.comment(&repo, f.issue, &record, deadline).await?;
-                Ok(FollowedUp::Reminded { prompts: prompts.len() })
-            }
+            Step::Remind => self.remind(f, &repo, &issue, &request_id, &prompts, deadline).await,
             Step::Escalate => self.escalate_unanswered(f, &repo, &issue, &request_id, &prompts, deadline).await,
+        }
+    }
+
+    /// Records the reminder, then posts it: a reminder is never sent twice. The record is
+    /// claimed first, like an answer: of two deliveries racing, the earliest record reminds and
+    /// the other withdraws its own; a record whose reminder could not be posted is withdrawn, so a
+    /// retry reminds (if the withdrawal fails too, that reminder is lost, and logged).
+    async fn remind(
+        &self,
+        f: &FollowUp,
+        repo: &crate::ids::Repo,
+        issue: &Issue,
+        request_id: &RequestId,
+        prompts: &[delivery_record::PromptRef],
+        deadline: Deadline,
+    ) -> Result<FollowedUp, AlarmError> {
+        let attempt = RequestId::generate();
+        let record = lifecycle::reminder_comment(request_id, &f.name, f.after_minutes, attempt.as_str());
+        let (mine, writers, comments) = match self.github.comment(repo, f.issue, &record, deadline).await {
+            Ok(mine) => {
+                let writers = Writers::of(issue).and(mine.author());
+                (mine.id, writers, self.github.comments(repo, f.issue, None, deadline).await?)
+            }
+            // It may have landed all the same: then it is this delivery's, and it reminds.
+            Err(e) => {
+                let writers = Writers::of(issue);
+                let comments = self.github.comments(repo, f.issue, None, deadline).await?;
+                match lifecycle::reminder_of(&comments, &writers, request_id, attempt.as_str()) {
+                    Some(mine) => (mine, writers, comments),
+                    None => return Err(e.into()),
+                }
+            }
+        };
+        if lifecycle::reminded_before(&comments, &writers, request_id, mine) {
+            self.withdraw(repo, mine, deadline).await;
+            return Ok(FollowedUp::Nothing("already reminded"));
+        }
+        let user =
+            f.user.as_deref().filter(|u| !crate::ids::SlackUserId::parse(u).is_ok_and(|id| id.is_conversation()));
+        let reminder = compose::reminder(user, f.after_minutes);
+        for prompt in prompts {
+            if let Err(e) = self.slack.post_reply(&prompt.channel, &prompt.ts, &reminder, deadline).await {
+                self.withdraw(repo, mine, deadline).await;
+                return Err(e.into());
+            }
+        }
+        Ok(FollowedUp::Reminded { prompts: prompts.len() })
+    }
+
+    /// Removes a reminder record whose reminder was not sent.
+    async fn withdraw(&self, repo: &crate::ids::Repo, comment: u64, deadline: Deadline) {
+        if let Err(e) = self.github.delete_comment(repo, comment, deadline).await {
+            warn!(comment, error = %e, "reminder record could not be withdrawn; this reminder will not be sent again");
         }
     }
 
@@ -214,11 +275,13 @@ mod tests {
             name: "alice".into(),
             after_minutes: 60,
             service: None,
+            prompt: Some(PromptAt { channel: "D012".into(), ts: "1764583200.000100".into() }),
         };
         let json = serde_json::to_value(&event).unwrap();
         assert_eq!(json["dispatchFollowUp"], "escalate");
         assert_eq!(json["afterMinutes"], 60);
         assert!(json.get("service").is_none());
+        assert_eq!(json["prompt"]["ts"], "1764583200.000100");
         assert_eq!(serde_json::from_value::<FollowUp>(json).unwrap(), event);
         let sns = serde_json::json!({ "Records": [] });
         assert!(serde_json::from_value::<FollowUp>(sns).is_err());

@@ -36,16 +36,32 @@ fn counted(dedup: Dedup) -> Counted {
     }
 }
 
+/// The issue that decides under the dedup rule, when the lookup's pick is a record of a resolve
+/// that came first (an issue Dispatch opened closed, or that GitHub applied late and left open):
+/// a record is not an alarm, so the newest issue that counts and is not one decides instead.
+fn not_a_record(same_title: &[Issue], dedup: Dedup, found: Option<Issue>) -> Option<Issue> {
+    let is_record = |i: &Issue| i.body.as_deref().and_then(event::resolved_early_at).is_some();
+    if !found.as_ref().is_some_and(is_record) {
+        return found;
+    }
+    same_title
+        .iter()
+        .filter(|i| !is_record(i) && (dedup == Dedup::OpenAndClosed || i.is_open()))
+        .max_by_key(|i| i.number)
+        .cloned()
+}
+
 /// The record of a resolve of this alarm published no later than the alarm (SNS does not keep
-/// order), among the issues with its title: a closed issue whose marker carries `resolved=`, by
-/// the same author as the alarm's own issue (Dispatch). Unknown publication time: none, the alarm
+/// order), among the issues with its title: an issue whose marker carries `resolved=` (closed, or
+/// left open by a create GitHub applied late), by the same author as the alarm's own issue
+/// (Dispatch). Unknown publication time: none, the alarm
 /// goes out.
 fn resolved_before(same_title: &[Issue], own: &Issue, published_ms: Option<i64>) -> Option<Issue> {
     let published = published_ms?;
     let dispatch = crate::state::Writers::of(own);
     same_title
         .iter()
-        .filter(|i| i.number != own.number && !i.is_open() && dispatch.wrote(i.author()))
+        .filter(|i| i.number != own.number && dispatch.wrote(i.author()))
         .find(|i| i.body.as_deref().and_then(event::resolved_early_at).is_some_and(|at| at >= published))
         .cloned()
 }
@@ -77,7 +93,12 @@ impl Incoming {
         if !lookup.complete {
             warn!("dedup lookup was incomplete (search unavailable); older duplicates may be missed");
         }
-        let (found, action) = match lookup.found {
+        let decides = if lookup.ours {
+            lookup.found.clone()
+        } else {
+            not_a_record(&lookup.same_title, issue.dedup, lookup.found.clone())
+        };
+        let (found, action) = match decides {
             // An earlier attempt of this event created the issue (more than one, if GitHub applied
             // a create late): the earliest is kept and the others step aside as its duplicates. If
             // it lost a race with the same alarm and failed before stepping aside, step aside now.

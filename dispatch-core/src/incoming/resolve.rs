@@ -18,7 +18,7 @@ use tracing::{info, warn};
 use super::{AlarmError, Envelope, Incoming};
 use crate::compose;
 use crate::deadline::Deadline;
-use crate::github::{Comment, Counted, GitHubError, Issue, NewIssue, OwnIssue};
+use crate::github::{Comment, Counted, GitHubError, Issue, NewIssue, OwnIssue, Twin};
 use crate::ids::RequestId;
 use crate::pagerduty::{PagerDutyError, ResolveOutcome};
 use crate::routing::{IncidentPlan, IssuePlan, Plan};
@@ -96,14 +96,15 @@ impl Incoming {
             .find_duplicate(&plan.repo, &plan.title, Counted::OpenAndClosed, Some(own_issue), deadline)
             .await?;
         if let Some(record) = lookup.found.as_ref().filter(|_| lookup.ours) {
-            // An earlier attempt of this resolve recorded it; it may not have closed it.
-            if record.is_open() {
-                self.github.close_issue(&plan.repo, record.number, deadline).await?;
+            // An earlier attempt of this resolve recorded it; it may not have closed it, and GitHub
+            // may have applied a failed create of it late: every one of them is closed.
+            for open in std::iter::once(record).chain(&lookup.also_ours).filter(|i| i.is_open()) {
+                self.github.close_issue(&plan.repo, open.number, deadline).await?;
             }
             return Ok(Resolution::RecordedEarly { issue: record.number });
         }
         let Some(issue) = target(&lookup.same_title).cloned() else {
-            return Ok(self.record_early(plan, request_id, envelope, deadline).await?);
+            return Ok(self.record_early(plan, request_id, lookup.newest, envelope, deadline).await?);
         };
         let comments = self.github.comments(&plan.repo, issue.number, None, deadline).await?;
         let writers = Writers::of(&issue);
@@ -112,7 +113,7 @@ impl Incoming {
         if !issue.is_open() && !ours {
             if resolution.is_some() {
                 // Resolved before by another resolve: this one is for a firing still to arrive.
-                return Ok(self.record_early(plan, request_id, envelope, deadline).await?);
+                return Ok(self.record_early(plan, request_id, lookup.newest, envelope, deadline).await?);
             }
             info!(issue = issue.number, outcome = "left alone", "the alarm's issue is already closed; left alone");
             return Ok(Resolution::LeftAlone { issue: issue.number });
@@ -212,6 +213,7 @@ impl Incoming {
         &self,
         plan: &IssuePlan,
         request_id: &RequestId,
+        newest: Option<u64>,
         envelope: Envelope<'_>,
         deadline: Deadline,
     ) -> Result<Resolution, GitHubError> {
@@ -229,7 +231,27 @@ impl Incoming {
             labels: plan.labels.clone(),
         };
         let created = self.github.create_issue(&plan.repo, &new, deadline).await?;
-        self.github.close_issue(&plan.repo, created.number, deadline).await?;
+        // Others created since the lookup: maybe this resolve's own earlier create, which GitHub
+        // applied late. The earliest record is kept; a later one steps aside as its duplicate.
+        let mut kept = created.clone();
+        if created.number > newest.unwrap_or(0) + 1 {
+            let own = event::own_prefix(envelope.event_id);
+            let twin = self
+                .github
+                .earlier_twin(&plan.repo, &plan.title, Counted::OpenAndClosed, Some(&own), created.number, deadline)
+                .await?;
+            if let Some(Twin::Ours(earliest)) = twin {
+                let note =
+                    format!("Duplicate of #{}: GitHub applied a failed create of this record late.", earliest.number);
+                self.github.comment(&plan.repo, created.number, &note, deadline).await?;
+                self.github.close_issue_as(&plan.repo, created.number, "not_planned", deadline).await?;
+                kept = earliest;
+            }
+        }
+        if kept.is_open() {
+            self.github.close_issue(&plan.repo, kept.number, deadline).await?;
+        }
+        let created = kept;
         info!(
             issue = created.number,
             outcome = "recorded early",

@@ -9,11 +9,12 @@
 use chrono::{DateTime, Duration, Utc};
 use tracing::{debug, error, info, warn};
 
-use super::follow_up::{FollowUp, Step};
+use super::follow_up::{FollowUp, PromptAt, Step};
 use super::{Envelope, Incoming, IssueReport};
 use crate::deadline::Deadline;
 use crate::routing::{Plan, SlackContent, SlackDelivery};
 use crate::scheduler::{Created, OneTimeSchedule, SchedulerError, schedule_name};
+use crate::state::delivery::PromptRef;
 
 /// The follow-ups one attempt scheduled.
 #[derive(Debug, Default)]
@@ -31,6 +32,7 @@ impl Incoming {
         plan: &Plan,
         issue: &IssueReport,
         entry: &SlackDelivery,
+        prompt: Option<&PromptRef>,
         before: &[String],
         envelope: Envelope<'_>,
         deadline: Deadline,
@@ -57,7 +59,8 @@ impl Incoming {
             if before.iter().any(|s| s == step.as_str()) {
                 continue;
             }
-            let event = follow_up_event(plan, issue, entry, envelope, step, minutes);
+            let mut event = follow_up_event(plan, issue, entry, envelope, step, minutes);
+            event.prompt = prompt.map(|p| PromptAt { channel: p.channel.clone(), ts: p.ts.clone() });
             let input = serde_json::to_string(&event).unwrap_or_else(|_| unreachable!("a follow-up always serialises"));
             let at = due(published, minutes);
             let name = schedule_name(step.as_str(), envelope.event_id);
@@ -107,6 +110,7 @@ fn follow_up_event(
         name: entry.recipient.clone(),
         after_minutes: minutes,
         service: plan.escalation_service.as_ref().map(ToString::to_string),
+        prompt: None,
     }
 }
 

@@ -51,23 +51,50 @@ pub fn resolution(comments: &[Comment], writers: &Writers) -> Option<Resolution>
     })
 }
 
-/// The reminder record: who was reminded, and where.
-pub fn reminder_comment(request_id: &RequestId, user: &str, after_minutes: u32) -> String {
+/// The reminder record: who is reminded, and after how long. `attempt` names the delivery that
+/// wrote it, so that one whose comment failed can tell whether it landed anyway.
+pub fn reminder_comment(request_id: &RequestId, user: &str, after_minutes: u32, attempt: &str) -> String {
     format!(
-        "Reminded {} of the unanswered Slack prompt, {after_minutes} minutes after it was sent.\n\n{}",
+        "Reminding {} of the unanswered Slack prompt, {after_minutes} minutes after it was sent.\n\n{}",
         user.replace(['*', '`', '<', '>', '@', '\\', '\n', '\r'], ""),
-        marker_line(REMINDED, &[("request", &clean(request_id.as_str()))])
+        marker_line(REMINDED, &[("request", &clean(request_id.as_str())), ("attempt", &clean(attempt))])
     )
 }
 
 /// Whether Dispatch recorded a reminder for `request_id` among `comments`.
 pub fn reminded(comments: &[Comment], writers: &Writers, request_id: &RequestId) -> bool {
+    reminders(comments, writers, request_id).next().is_some()
+}
+
+/// Whether Dispatch recorded a reminder for `request_id` before the comment `mine` (an earlier
+/// comment id): of two deliveries racing, the earlier record stands.
+pub fn reminded_before(comments: &[Comment], writers: &Writers, request_id: &RequestId, mine: u64) -> bool {
+    reminders(comments, writers, request_id).any(|id| id < mine)
+}
+
+/// The comment holding the reminder record that delivery `attempt` wrote, if it is there.
+pub fn reminder_of(comments: &[Comment], writers: &Writers, request_id: &RequestId, attempt: &str) -> Option<u64> {
+    let attempt = clean(attempt);
+    reminder_records(comments, writers, request_id).find(|(_, a)| *a == Some(attempt.as_str())).map(|(id, _)| id)
+}
+
+fn reminders<'a>(
+    comments: &'a [Comment],
+    writers: &'a Writers,
+    request_id: &RequestId,
+) -> impl Iterator<Item = u64> + 'a {
+    reminder_records(comments, writers, request_id).map(|(id, _)| id)
+}
+
+fn reminder_records<'a>(
+    comments: &'a [Comment],
+    writers: &'a Writers,
+    request_id: &RequestId,
+) -> impl Iterator<Item = (u64, Option<&'a str>)> + 'a {
     let request = clean(request_id.as_str());
-    writers.comments(comments).any(|c| {
-        c.body
-            .as_deref()
-            .and_then(|body| read_marker(body, REMINDED))
-            .is_some_and(|fields| field(&fields, "request") == Some(request.as_str()))
+    writers.comments(comments).filter_map(move |c| {
+        let fields = read_marker(c.body.as_deref()?, REMINDED)?;
+        (field(&fields, "request") == Some(request.as_str())).then(|| (c.id, field(&fields, "attempt")))
     })
 }
 
@@ -107,11 +134,17 @@ mod tests {
 
     #[test]
     fn a_reminder_is_recorded_per_alarm_and_only_by_dispatch() {
-        let text = reminder_comment(&id(), "@alice*", 30);
-        assert!(text.starts_with("Reminded alice of the unanswered Slack prompt, 30 minutes"), "{text}");
+        let text = reminder_comment(&id(), "@alice*", 30, "a1");
+        assert!(text.ends_with("<!-- dispatch:reminded request=ss-1 attempt=a1 -->"), "{text}");
+        assert_eq!(reminder_of(&[comment(9, "dispatch-bot", text.clone())], &dispatch(), &id(), "a1"), Some(9));
+        assert_eq!(reminder_of(&[comment(9, "dispatch-bot", text.clone())], &dispatch(), &id(), "a2"), None);
+        assert!(text.starts_with("Reminding alice of the unanswered Slack prompt, 30 minutes"), "{text}");
         assert!(reminded(&[comment(1, "dispatch-bot", text.clone())], &dispatch(), &id()));
         assert!(!reminded(&[comment(1, "mallory", text.clone())], &dispatch(), &id()));
         let other = RequestId::parse("ss-2").unwrap();
-        assert!(!reminded(&[comment(1, "dispatch-bot", text)], &dispatch(), &other));
+        assert!(!reminded(&[comment(1, "dispatch-bot", text.clone())], &dispatch(), &other));
+        let racing = [comment(4, "dispatch-bot", text.clone()), comment(7, "dispatch-bot", text)];
+        assert!(reminded_before(&racing, &dispatch(), &id(), 7));
+        assert!(!reminded_before(&racing, &dispatch(), &id(), 4));
     }
 }
