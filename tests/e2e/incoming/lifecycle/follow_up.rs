@@ -34,7 +34,9 @@ async fn a_reminder_is_one_reply_in_the_prompts_thread_mentioning_alice_and_is_r
     assert_eq!(life.fakes.slack.messages().len(), 2, "the prompt and its reply");
     assert!(has_buttons(&life.prompt()), "the prompt can still be answered");
     let record = life.comments(1).pop().unwrap();
-    assert!(record.ends_with(&format!("<!-- dispatch:reminded request={REQUEST} -->")), "{record}");
+    let marker = record.lines().last().unwrap();
+    assert!(marker.starts_with(&format!("<!-- dispatch:reminded request={REQUEST}")), "{record}");
+    assert!(record.contains("alice") && record.contains("30 minutes"), "who, and when: {record}");
 }
 
 #[tokio::test]
