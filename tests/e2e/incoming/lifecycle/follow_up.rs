@@ -149,3 +149,36 @@ async fn follow_ups_after_the_source_resolved_the_alarm_do_nothing() {
     assert_eq!(life.fakes.slack.messages().len(), 1);
     assert_eq!(life.comments(1), comments);
 }
+
+#[tokio::test]
+async fn two_deliveries_of_a_follow_up_at_the_same_time_remind_once_and_page_once() {
+    let life = fired().await;
+    let (remind, escalate) = (life.schedule("remind"), life.schedule("escalate"));
+    let prompt = life.prompt();
+
+    let (a, b) = tokio::join!(life.deliver(&remind), life.deliver(&remind));
+    a.unwrap();
+    b.unwrap();
+    assert_eq!(life.fakes.slack.replies(&prompt.channel, &prompt.ts).len(), 1, "one reminder");
+
+    let (a, b) = tokio::join!(life.deliver(&escalate), life.deliver(&escalate));
+    a.unwrap();
+    b.unwrap();
+    assert_eq!(life.fakes.pagerduty.incidents().len(), 1, "one incident");
+}
+
+#[tokio::test]
+#[ignore = "bug (minor): incoming/follow_up.rs escalate_unanswered does not claim the escalation first; two concurrent deliveries write two notes (the second incident=existing) and update the prompt twice"]
+async fn two_escalations_at_the_same_time_leave_one_note_naming_the_incident() {
+    let life = fired().await;
+    let escalate = life.schedule("escalate");
+
+    let (a, b) = tokio::join!(life.deliver(&escalate), life.deliver(&escalate));
+    a.unwrap();
+    b.unwrap();
+
+    let notes: Vec<String> = life.comments(1).into_iter().filter(|c| c.contains("cause=no_answer")).collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(life.fakes.slack.updates().len(), 1);
+    assert!(life.prompt().text.contains("Q00001"), "{}", life.prompt().text);
+}
