@@ -15,7 +15,10 @@ const MARGIN: Duration = Duration::from_millis(500);
 /// Budget when the runtime gives no usable deadline (local emulators).
 const FALLBACK: Duration = Duration::from_secs(30);
 
-#[tokio::main]
+// One thread: Lambda gives a process one event at a time, and the Slack messages of a broadcast
+// go out concurrently on it all the same (their work is waiting). Worker threads would only add
+// start-up time and a wake-up of another thread in every HTTP exchange.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     dispatch_core::telemetry::init(std::env::var("RUST_LOG").ok().as_deref());
     let env = Env::new(std::env::vars());

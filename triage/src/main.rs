@@ -8,7 +8,9 @@ use dispatch_core::triage::{self, Triage};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
 
-#[tokio::main]
+// One thread: Lambda gives a process one event at a time. Worker threads would only add
+// start-up time and a wake-up of another thread in every HTTP exchange.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     dispatch_core::telemetry::init(std::env::var("RUST_LOG").ok().as_deref());
     let env = Env::new(std::env::vars());

@@ -29,6 +29,9 @@ pub enum Scenario {
     /// The floor: a bare Rust Lambda (`lambda_runtime` and an echo handler, `src/bin/bare_lambda.rs`)
     /// given the same high-priority SNS event.
     BareLambda,
+    /// The floor's program on tokio's single-threaded runtime (`current_thread`, as `incoming` and
+    /// `triage` run): how much of the floor is the usual runtime's worker threads.
+    BareLambdaCurrentThread,
     /// `incoming` with a high-priority alarm, but the executable cargo-lambda put in the zip
     /// (linked differently from `target/release`).
     IncomingBootstrap,
@@ -36,11 +39,12 @@ pub enum Scenario {
 
 impl Scenario {
     /// All, in report order.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::IncomingHighPriority,
         Self::IncomingSelfService,
         Self::TriageYes,
         Self::BareLambda,
+        Self::BareLambdaCurrentThread,
         Self::IncomingBootstrap,
     ];
 
@@ -56,6 +60,7 @@ impl Scenario {
             Self::IncomingSelfService => "`incoming`, self-service alarm",
             Self::TriageYes => "`triage`, signed Yes click (Function URL)",
             Self::BareLambda => "*floor:* a bare Rust Lambda (`lambda_runtime`, echo handler), the same event",
+            Self::BareLambdaCurrentThread => "*experiment:* the floor on tokio's single-threaded runtime",
             Self::IncomingBootstrap => "*experiment:* `incoming`, high-priority, the zip's `bootstrap`",
         }
     }
@@ -65,12 +70,15 @@ impl Scenario {
             Self::IncomingHighPriority | Self::IncomingSelfService | Self::IncomingBootstrap => "incoming",
             Self::TriageYes => "triage",
             Self::BareLambda => BARE_LAMBDA,
+            Self::BareLambdaCurrentThread => BARE_LAMBDA_CURRENT_THREAD,
         }
     }
 }
 
 /// The floor's executable, a `[[bin]]` of this crate.
 pub const BARE_LAMBDA: &str = "bare-lambda";
+/// The floor's program on a single-threaded runtime, another `[[bin]]` of this crate.
+pub const BARE_LAMBDA_CURRENT_THREAD: &str = "bare-lambda-current-thread";
 
 /// One cold start.
 #[derive(Debug, Clone, Copy)]
@@ -83,6 +91,8 @@ struct Run {
     peak_kib: u64,
     /// CPU time of all the process's threads by then.
     cpu: Option<Duration>,
+    /// Minor page faults of the process by then.
+    faults: Option<u64>,
 }
 
 /// The cold starts of one scenario.
@@ -90,6 +100,8 @@ struct Run {
 pub struct ColdResult {
     /// What was started.
     pub scenario: Scenario,
+    /// The directory the executable came from, when not the usual one (`--cold-compare`).
+    pub from: Option<PathBuf>,
     /// Spawn to response, ms.
     pub total: Summary,
     /// Spawn to ready, ms.
@@ -98,6 +110,8 @@ pub struct ColdResult {
     pub peak_mib: Summary,
     /// CPU time, ms.
     pub cpu: Option<Summary>,
+    /// Minor page faults (memory first touched, the binary's pages mapped in).
+    pub faults: Option<Summary>,
 }
 
 /// The cold-start measurements.
@@ -121,18 +135,39 @@ impl Cold {
     }
 }
 
+/// Profiling aids of `--only cold`: none in a report's measurement.
+#[derive(Debug, Clone, Default)]
+pub struct Probes {
+    /// A command line each function's executable is appended to (e.g. `strace -f -o FILE`).
+    pub wrapper: Option<String>,
+    /// A directory of other builds of `incoming` and `triage`, each cold-started in extra rows
+    /// interleaved with the usual ones (before/after comparisons within one run).
+    pub compare: Option<PathBuf>,
+}
+
 /// Runs `runs` cold starts of every scenario, interleaved so that background load affects them
 /// alike, after `warmup` discarded ones.
-pub async fn measure(root: &Path, fakes_runtime: &Handle, runs: usize, warmup: usize) -> Cold {
+pub async fn measure(root: &Path, fakes_runtime: &Handle, runs: usize, warmup: usize, probes: &Probes) -> Cold {
     let fakes = stack::start_fakes(fakes_runtime).await;
-    let scenarios: Vec<Scenario> = Scenario::ALL
+    let mut scenarios: Vec<(Scenario, Option<PathBuf>)> = Scenario::ALL
         .into_iter()
         .filter(|s| *s != Scenario::IncomingBootstrap || lambda_binary(root, "incoming").exists())
+        .map(|s| (s, None))
         .collect();
+    if let Some(dir) = &probes.compare {
+        let targets = Scenario::ALL.into_iter().filter(|s| s.is_target());
+        scenarios.extend(targets.map(|s| (s, Some(dir.clone()))));
+    }
     let mut samples: Vec<Vec<Run>> = vec![Vec::new(); scenarios.len()];
     for round in 0..warmup + runs {
-        for (index, scenario) in scenarios.iter().copied().enumerate() {
-            let run = once(root, fakes_runtime, &fakes, scenario, round).await;
+        for (index, (scenario, from)) in scenarios.iter().enumerate() {
+            let executable = match (from, scenario) {
+                (Some(dir), _) => dir.join(scenario.binary()),
+                (None, Scenario::IncomingBootstrap) => lambda_binary(root, scenario.binary()),
+                (None, _) => binary(root, scenario.binary()),
+            };
+            let run =
+                once(&executable, fakes_runtime, &fakes, *scenario, (index, round), probes.wrapper.as_deref()).await;
             if round >= warmup {
                 samples[index].push(run);
             }
@@ -143,16 +178,19 @@ pub async fn measure(root: &Path, fakes_runtime: &Handle, runs: usize, warmup: u
     let results = scenarios
         .into_iter()
         .zip(samples)
-        .map(|(scenario, runs)| {
+        .map(|((scenario, from), runs)| {
             let ms = |d: Duration| d.as_secs_f64() * 1e3;
             let ready: Option<Vec<f64>> = runs.iter().map(|r| r.ready.map(ms)).collect();
             let cpu: Option<Vec<f64>> = runs.iter().map(|r| r.cpu.map(ms)).collect();
+            let faults: Option<Vec<f64>> = runs.iter().map(|r| r.faults.map(|f| f as f64)).collect();
             ColdResult {
                 scenario,
+                from,
                 total: Summary::of(&runs.iter().map(|r| ms(r.total)).collect::<Vec<_>>()),
                 ready: ready.map(|r| Summary::of(&r)),
                 peak_mib: Summary::of(&runs.iter().map(|r| r.peak_kib as f64 / 1024.0).collect::<Vec<_>>()),
                 cpu: cpu.map(|c| Summary::of(&c)),
+                faults: faults.map(|f| Summary::of(&f)),
             }
         })
         .collect();
@@ -165,45 +203,45 @@ pub fn binary(root: &Path, name: &str) -> PathBuf {
 }
 
 async fn once(
-    root: &Path,
+    executable: &Path,
     fakes_runtime: &Handle,
     fakes: &dispatch_fakes::Fakes,
     scenario: Scenario,
-    round: usize,
+    (row, round): (usize, usize),
+    wrapper: Option<&str>,
 ) -> Run {
     let lambda = stack::start_lambda(fakes_runtime).await;
+    // Ids and titles of their own for every row and round: no alarm is a duplicate of another.
+    let tag = format!("cold-{row}");
     let (event, expected) = match scenario {
         Scenario::IncomingHighPriority | Scenario::IncomingBootstrap => (
-            stack::sns_event(
-                &format!("cold-hp-{scenario:?}-{round}"),
-                &Kind::HighPriority.message(&format!("cold-{scenario:?}"), round),
-            ),
+            stack::sns_event(&format!("{tag}-{round}"), &Kind::HighPriority.message(&tag, round)),
             json!({ "handled": 1 }),
         ),
-        Scenario::BareLambda => {
-            let event = stack::sns_event(
-                &format!("cold-bare-{round}"),
-                &Kind::HighPriority.message(&format!("cold-{scenario:?}"), round),
-            );
+        Scenario::BareLambda | Scenario::BareLambdaCurrentThread => {
+            let event = stack::sns_event(&format!("{tag}-{round}"), &Kind::HighPriority.message(&tag, round));
             (event.clone(), event)
         }
         Scenario::IncomingSelfService => (
-            stack::sns_event(&format!("cold-ss-{round}"), &Kind::SelfService.message("cold", round)),
+            stack::sns_event(&format!("{tag}-{round}"), &Kind::SelfService.message(&tag, round)),
             json!({ "handled": 1 }),
         ),
         Scenario::TriageYes => {
-            let request_id = format!("cold-click-{round}");
-            let number = fakes.github.add_issue(REPO, &format!("cold click {round}"), "body", true);
+            let request_id = format!("{tag}-click-{round}");
+            let number = fakes.github.add_issue(REPO, &format!("{tag} click {round}"), "body", true);
             let button = stack::button(number, &request_id);
             let response_url = fakes.slack.response_url(&request_id);
             (stack::click_event(&button, Answer::Yes, &response_url), Value::Null)
         }
     };
-    let executable = match scenario {
-        Scenario::IncomingBootstrap => lambda_binary(root, scenario.binary()),
-        _ => binary(root, scenario.binary()),
+    let mut command = match wrapper.map(str::split_whitespace) {
+        Some(mut words) => {
+            let mut command = Command::new(words.next().expect("a wrapper command"));
+            command.args(words).arg(executable);
+            command
+        }
+        None => Command::new(executable),
     };
-    let mut command = Command::new(executable);
     command
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -246,6 +284,7 @@ async fn once(
     // Read before anything else: the process is still waiting for its next event.
     let peak_kib = child.id().and_then(peak_rss_kib);
     let cpu = child.id().and_then(stack::process_cpu);
+    let faults = child.id().and_then(minor_faults);
     let _ = child.kill().await;
     let status = child.wait().await;
 
@@ -267,7 +306,7 @@ async fn once(
     }
     let Some(peak_kib) = peak_kib else { failed("exited right after answering".to_owned()) };
     let ready = ready.lock().ok().and_then(|r| *r);
-    Run { total, ready, peak_kib, cpu }
+    Run { total, ready, peak_kib, cpu, faults }
 }
 
 /// The executable `cargo lambda build` zipped as `bootstrap` (built for the host target).
@@ -282,4 +321,11 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
+}
+
+/// Minor page faults of process `pid` so far (`minflt`, the 10th field of `/proc/<pid>/stat`).
+fn minor_faults(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces; the fields after it are plain numbers.
+    stat.rsplit_once(')')?.1.split_whitespace().nth(7)?.parse().ok()
 }

@@ -50,6 +50,16 @@ struct Args {
     /// profiling one part).
     #[arg(long, value_enum)]
     only: Option<Only>,
+    /// With `--only cold`: start each cold start under this command (split at spaces, the
+    /// function's executable appended), e.g. `strace -f -tt -T -o /tmp/cold.trace`, for profiling.
+    /// The figures then include the wrapper's own cost.
+    #[arg(long, requires = "only")]
+    cold_wrapper: Option<String>,
+    /// With `--only cold`: also cold-start the `incoming` and `triage` executables in this
+    /// directory (another build, e.g. a copy of the binaries before a change), in extra rows
+    /// interleaved with the usual ones.
+    #[arg(long, requires = "only")]
+    cold_compare: Option<PathBuf>,
     /// Before measuring, wait up to this many seconds for other work to stop (no `rustc` running,
     /// CPUs at most 10% busy).
     #[arg(long, default_value_t = 0)]
@@ -92,7 +102,18 @@ fn main() -> ExitCode {
 
     let mut build_notes = Vec::new();
     if !args.skip_build {
-        let binaries = ["build", "--release", "--bin", "incoming", "--bin", "triage", "--bin", cold::BARE_LAMBDA];
+        let binaries = [
+            "build",
+            "--release",
+            "--bin",
+            "incoming",
+            "--bin",
+            "triage",
+            "--bin",
+            cold::BARE_LAMBDA,
+            "--bin",
+            cold::BARE_LAMBDA_CURRENT_THREAD,
+        ];
         if let Err(e) = build(&root, &cargo, &binaries) {
             eprintln!("{e}");
             return ExitCode::FAILURE;
@@ -103,7 +124,7 @@ fn main() -> ExitCode {
             build_notes.push(e);
         }
     }
-    for function in ["incoming", "triage", cold::BARE_LAMBDA] {
+    for function in ["incoming", "triage", cold::BARE_LAMBDA, cold::BARE_LAMBDA_CURRENT_THREAD] {
         if !cold::binary(&root, function).exists() {
             eprintln!("{} is missing: run without --skip-build", cold::binary(&root, function).display());
             return ExitCode::FAILURE;
@@ -148,7 +169,8 @@ fn main() -> ExitCode {
     if let Some(only) = args.only {
         match only {
             Only::Cold => {
-                println!("{:#?}", bench.block_on(cold::measure(&root, &fakes, usize::from(args.cold_runs), 2)))
+                let probes = cold::Probes { wrapper: args.cold_wrapper.clone(), compare: args.cold_compare.clone() };
+                println!("{:#?}", bench.block_on(cold::measure(&root, &fakes, usize::from(args.cold_runs), 2, &probes)))
             }
             Only::Warm => {
                 println!("{:#?}", bench.block_on(warm::measure(&fakes, args.warm_iterations, 20, args.pure_iterations)))
@@ -161,7 +183,7 @@ fn main() -> ExitCode {
     }
 
     let t0 = Instant::now();
-    let cold = bench.block_on(cold::measure(&root, &fakes, usize::from(args.cold_runs), 2));
+    let cold = bench.block_on(cold::measure(&root, &fakes, usize::from(args.cold_runs), 2, &cold::Probes::default()));
     let t1 = Instant::now();
     let warm = bench.block_on(warm::measure(&fakes, args.warm_iterations, 20, args.pure_iterations));
     let t2 = Instant::now();

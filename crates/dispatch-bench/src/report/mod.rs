@@ -194,8 +194,9 @@ impl Report {
             "## How to run\n\n\
              From the repository root, with a Rust toolchain and `pip install cargo-lambda`:\n\n\
              ```sh\ncargo run --release -p dispatch-bench -- --out BENCHMARKS.md\n```\n\n\
-             It first runs `cargo build --release --bin incoming --bin triage --bin bare-lambda` (the\n\
-             binaries the cold starts spawn, `target/release/`; the last is the floor) and `cargo lambda build --release --output-format zip --bin incoming\n\
+             It first runs `cargo build --release --bin incoming --bin triage --bin bare-lambda --bin\n\
+             bare-lambda-current-thread` (the binaries the cold starts spawn, `target/release/`; the third is\n\
+             the floor) and `cargo lambda build --release --output-format zip --bin incoming\n\
              --bin triage` (the zips measured, `target/lambda/`); `--skip-build` uses what is already there.\n\
              Everything else runs in one process on loopback: the stateful fakes of `crates/dispatch-fakes`\n\
              (GitHub, Slack, PagerDuty and the Lambda Runtime API emulator) on a tokio runtime and thread of\n\
@@ -204,7 +205,10 @@ impl Report {
              `--pure-iterations N` (20,000), `--wait-quiet SECS` (first wait up to SECS for the machine to be\n\
              quiet: no `rustc` running, CPUs at most 10% busy; use it on a shared machine),\n\
              `--only cold|warm|fan-out|calls` (one measurement, raw results on stdout, no report: for\n\
-             profiling). It is not part of `cargo test`.\n\n\
+             profiling); with `--only cold`, `--cold-wrapper CMD` starts each function under a profiler\n\
+             (e.g. `perf record -o FILE` or `strace -f -o FILE`) and `--cold-compare DIR` adds rows for the\n\
+             `incoming` and `triage` executables in DIR (a copy of an earlier build), interleaved with the\n\
+             others, for a before/after comparison within one run. It is not part of `cargo test`.\n\n\
              The zips are built for the host, x86_64: this machine cannot download the aarch64 standard\n\
              library that `cargo lambda build --arm64` needs, so the arm64 zips (what the CloudFormation\n\
              stack deploys) were not measured; expect them to be of similar size.\n"

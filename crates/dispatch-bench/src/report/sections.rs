@@ -18,32 +18,37 @@ impl Report {
              queued in the Runtime API emulator, and stops the clock when the function's response reaches\n\
              the emulator. *Ready* is when the function logs `… ready` (settings read, clients built, about\n\
              to poll for the first event). Peak RSS is `VmHWM` from `/proc/<pid>/status` right after the\n\
-             response; CPU is the sum over the process's threads (`/proc/<pid>/task/*/schedstat`). Fakes\n\
+             response; CPU is the sum over the process's threads (`/proc/<pid>/task/*/schedstat`); page\n\
+             faults are the process's minor faults by then (`minflt` in `/proc/<pid>/stat`: each page of\n\
+             the executable, heap or stack first touched, or written to when mapped copy-on-write). Fakes\n\
              answer at once. {n} runs per row, interleaved, after {warmup} discarded runs of each (so the\n\
              binaries are in the page cache, as on a warm Lambda host). The incoming events are SNS events\n\
              with `examples/high-priority.json` or `examples/self-service.json` (title and request id made\n\
              unique per run); the triage event is a Function URL request with a Yes click on an open issue,\n\
-             signed with the current time. The last two rows are not targets. The *floor* is a bare Rust\n\
+             signed with the current time. The last three rows are not targets. The *floor* is a bare Rust\n\
              Lambda (`crates/dispatch-bench/src/bin/bare_lambda.rs`: `lambda_runtime` and a handler that\n\
-             returns the event, nothing else), built by the same `cargo build --release` with the same\n\
-             profile and started the same way with the high-priority event: what any Rust function costs\n\
-             here; *× floor* is each median over the floor's. The *experiment*\n\
-             runs the executable `cargo lambda build` put in the zip (cargo-lambda builds with\n\
+             returns the event, nothing else, under the usual `#[tokio::main]`), built by the same\n\
+             `cargo build --release` with the same profile and started the same way with the\n\
+             high-priority event: what any Rust function costs here; *× floor* is each median over the\n\
+             floor's. The first *experiment* is the same program on tokio's single-threaded runtime\n\
+             (`bare_lambda_current_thread.rs`), the runtime `incoming` and `triage` use; the second runs\n\
+             the executable `cargo lambda build` put in the zip (cargo-lambda builds with\n\
              `panic = \"abort\"` and `-C target-cpu=haswell` and links with Zig).\n\n\
-             | scenario | spawn → response, ms: min / **median** / p90 / max | × floor | spawn → ready, ms: median | CPU, ms: median | peak RSS, MB: median / max |\n\
-             |---|---|---|---|---|---|",
+             | scenario | spawn → response, ms: min / **median** / p90 / max | × floor | spawn → ready, ms: median | CPU, ms: median | page faults: median | peak RSS, MB: median / max |\n\
+             |---|---|---|---|---|---|---|",
             warmup = cold.warmup
         );
         for row in &cold.results {
             let mbs = |mib: f64| format!("{:.1}", mib * 1.048_576);
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} / {} |",
+                "| {} | {} | {} | {} | {} | {} | {} / {} |",
                 row.scenario.label(),
                 spread(&row.total, ms).replacen(&ms(row.total.median), &format!("**{}**", ms(row.total.median)), 1),
                 cold.ratio(row).map_or_else(|| "–".to_owned(), |r| format!("{r:.2}×")),
                 row.ready.map_or_else(|| "–".to_owned(), |r| ms(r.median)),
                 row.cpu.map_or_else(|| "–".to_owned(), |c| ms(c.median)),
+                row.faults.map_or_else(|| "–".to_owned(), |f| format!("{:.0}", f.median)),
                 mbs(row.peak_mib.median),
                 mbs(row.peak_mib.max),
             );

@@ -23,13 +23,15 @@ impl Report {
     pub(super) fn targets(&self) -> Vec<Target> {
         let mut targets = Vec::new();
         let cold = &self.cold.0;
-        let measured = || cold.results.iter().filter(|r| r.scenario.is_target());
+        let measured = || cold.results.iter().filter(|r| r.scenario.is_target() && r.from.is_none());
         for row in measured() {
             let function = match row.scenario {
                 Scenario::IncomingHighPriority => "`incoming` (high-priority)",
                 Scenario::IncomingSelfService => "`incoming` (self-service)",
                 Scenario::TriageYes => "`triage` (Yes click)",
-                Scenario::BareLambda | Scenario::IncomingBootstrap => unreachable!("not a target"),
+                Scenario::BareLambda | Scenario::BareLambdaCurrentThread | Scenario::IncomingBootstrap => {
+                    unreachable!("not a target")
+                }
             };
             targets.push(Target {
                 what: format!("cold start ≤ 25 ms median: {function}"),
