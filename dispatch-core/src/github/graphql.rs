@@ -25,6 +25,7 @@ use super::request::{Retry, parse};
 use super::{Account, GitHub, GitHubError, Issue};
 use crate::deadline::Deadline;
 use crate::ids::Repo;
+use tracing::warn;
 
 /// The fields of an issue that [`Issue`] holds.
 macro_rules! issue_fields {
@@ -46,8 +47,8 @@ macro_rules! search_fields {
     };
 }
 
-/// The newest 100 issues (open and closed; pull requests are not issues here) and the first page
-/// of the search.
+/// The newest 100 issues (open and closed; pull requests are not issues here), the first page of
+/// the search, and the account Dispatch acts as (what tells its own issues from others').
 const LOOKUP: &str = concat!(
     "query Lookup($owner: String!, $name: String!, $search: String!) {\n",
     "  repository(owner: $owner, name: $name) {\n",
@@ -61,8 +62,12 @@ const LOOKUP: &str = concat!(
     "  search(type: ISSUE, query: $search, first: 100) {\n",
     search_fields!(),
     "  }\n",
+    "  viewer { login }\n",
     "}\n"
 );
+
+/// The account Dispatch acts as (a token's user, or an App's `name[bot]`).
+const VIEWER: &str = "query Viewer { viewer { login } }\n";
 
 /// A further page of the search.
 const SEARCH_PAGE: &str = concat!(
@@ -99,6 +104,8 @@ pub(super) struct Answer {
     pub(super) more_issues: bool,
     /// The search's first page, or why it cannot be trusted.
     pub(super) search: Result<SearchPage, Unusable>,
+    /// The account Dispatch acts as, when GitHub said.
+    pub(super) viewer: Option<String>,
 }
 
 /// One page of search results.
@@ -129,6 +136,13 @@ struct Error {
 struct LookupData {
     repository: Option<Repository>,
     search: Option<Search>,
+    #[serde(default)]
+    viewer: Option<Account>,
+}
+
+#[derive(Deserialize)]
+struct ViewerData {
+    viewer: Option<Account>,
 }
 
 #[derive(Deserialize)]
@@ -207,9 +221,9 @@ fn unusable(errors: &[&Error]) -> Unusable {
     if rate_limited { Unusable::RateLimited(text) } else { Unusable::Errors(text) }
 }
 
-/// Whether an error concerns the search part alone (its path starts at `search`).
-fn in_search(error: &Error) -> bool {
-    error.path.first().and_then(serde_json::Value::as_str) == Some("search")
+/// Whether an error concerns the part `field` alone (its path starts there).
+fn in_part(error: &Error, field: &str) -> bool {
+    error.path.first().and_then(serde_json::Value::as_str) == Some(field)
 }
 
 impl SearchPage {
@@ -239,7 +253,9 @@ impl SearchPage {
 /// Reads the lookup query's answer: the listing part must be whole; the search part may have
 /// failed alone, and then only it is not trusted.
 fn read_lookup(response: Response<LookupData>) -> Result<Answer, Unusable> {
-    let (search_errors, other_errors): (Vec<&Error>, Vec<&Error>) = response.errors.iter().partition(|e| in_search(e));
+    // The viewer is a bonus: without it the lookup still stands.
+    let (search_errors, other_errors): (Vec<&Error>, Vec<&Error>) =
+        response.errors.iter().filter(|e| !in_part(e, "viewer")).partition(|e| in_part(e, "search"));
     if !other_errors.is_empty() {
         return Err(unusable(&other_errors));
     }
@@ -249,6 +265,7 @@ fn read_lookup(response: Response<LookupData>) -> Result<Answer, Unusable> {
         recent: repository.issues.nodes.into_iter().flatten().map(Issue::from).collect(),
         more_issues: repository.issues.page_info.has_next_page,
         search: SearchPage::read(data.search, &search_errors),
+        viewer: data.viewer.map(|v| v.login).filter(|l| !l.is_empty()),
     })
 }
 
@@ -280,6 +297,26 @@ impl GitHub {
     pub(super) async fn lookup_query(&self, repo: &Repo, search: &str, deadline: Deadline) -> Result<Answer, Unusable> {
         let variables = json!({ "owner": repo.owner.as_str(), "name": repo.name.as_str(), "search": search });
         read_lookup(self.query(LOOKUP, variables, deadline).await?)
+    }
+
+    /// The login of the account Dispatch acts as: GraphQL's `viewer` (which answers for a token
+    /// and for an App's installation alike), else REST `GET /user` (tokens only). Asked once per
+    /// process; a lookup that read it already tells it.
+    pub async fn own_login(&self, deadline: Deadline) -> Result<String, GitHubError> {
+        self.login
+            .get_or_try_init(|| async {
+                if self.graphql_target().is_some() {
+                    match self.query::<ViewerData>(VIEWER, json!({}), deadline).await {
+                        Ok(Response { data: Some(ViewerData { viewer: Some(viewer) }), .. }) => return Ok(viewer.login),
+                        Ok(_) => warn!("GraphQL did not say who Dispatch is; asking the REST API"),
+                        Err(e) => warn!(reason = %e, "GraphQL did not say who Dispatch is; asking the REST API"),
+                    }
+                }
+                let reply = self.call(Method::GET, &Self::target("user"), None, deadline, Retry::Safe).await?;
+                Ok(parse::<Account>(&reply)?.login)
+            })
+            .await
+            .cloned()
     }
 
     /// Every result of the search whose first page is `first`, reading its further pages.

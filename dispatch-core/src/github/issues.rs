@@ -87,6 +87,19 @@ impl GitHub {
         parse(&self.call(Method::PATCH, &url, Some(&body), deadline, Retry::Safe).await?)
     }
 
+    /// Closes an issue as completed and sets its body, in one request. Idempotent.
+    pub async fn close_with_body(
+        &self,
+        repo: &Repo,
+        number: u64,
+        text: &str,
+        deadline: Deadline,
+    ) -> Result<Issue, GitHubError> {
+        let url = Self::target(&format!("repos/{}/{}/issues/{number}", repo.owner, repo.name));
+        let body = json!({ "state": "closed", "state_reason": "completed", "body": text });
+        parse(&self.call(Method::PATCH, &url, Some(&body), deadline, Retry::Safe).await?)
+    }
+
     /// Comments on an issue. Not idempotent: only a rate-limited attempt is repeated.
     pub async fn comment(
         &self,

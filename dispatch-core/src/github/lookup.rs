@@ -169,6 +169,9 @@ impl GitHub {
             }
         };
         matches.newest = answer.recent.iter().map(|i| i.number).max();
+        if let Some(viewer) = answer.viewer {
+            let _ = self.login.set(viewer);
+        }
         matches.add(answer.recent);
         if matches.decided() || !answer.more_issues {
             return Ok(matches.lookup(true));

@@ -89,6 +89,8 @@ pub struct GitHub {
     crab: Octocrab,
     base: Url,
     policy: RetryPolicy,
+    /// The account Dispatch acts as, once known ([`GitHub::own_login`]).
+    login: std::sync::Arc<tokio::sync::OnceCell<String>>,
 }
 
 impl GitHub {
@@ -119,7 +121,7 @@ impl GitHub {
         if !base.path().ends_with('/') {
             base.set_path(&format!("{}/", base.path()));
         }
-        Ok(Self { crab, base, policy })
+        Ok(Self { crab, base, policy, login: std::sync::Arc::default() })
     }
 
     /// The request target of an API path such as `repos/o/r/issues`: relative, so that octocrab

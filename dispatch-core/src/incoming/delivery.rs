@@ -119,7 +119,7 @@ impl Incoming {
         });
         let schedules = match prompted {
             Some((entry, at)) => {
-                self.schedule_follow_ups(plan, issue, &entry, at.as_ref(), &before.scheduled, envelope, sending).await
+                self.schedule_follow_ups(plan, issue, (&entry, at.as_ref()), &before.scheduled, envelope, sending).await
             }
             None => Scheduled::default(),
         };

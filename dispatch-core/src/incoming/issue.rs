@@ -40,7 +40,7 @@ fn counted(dedup: Dedup) -> Counted {
 /// that came first (an issue Dispatch opened closed, or that GitHub applied late and left open):
 /// a record is not an alarm, so the newest issue that counts and is not one decides instead.
 fn not_a_record(same_title: &[Issue], dedup: Dedup, found: Option<Issue>) -> Option<Issue> {
-    let is_record = |i: &Issue| i.body.as_deref().and_then(event::resolved_early_at).is_some();
+    let is_record = |i: &Issue| i.body.as_deref().is_some_and(event::is_record);
     if !found.as_ref().is_some_and(is_record) {
         return found;
     }
@@ -51,10 +51,10 @@ fn not_a_record(same_title: &[Issue], dedup: Dedup, found: Option<Issue>) -> Opt
         .cloned()
 }
 
-/// The record of a resolve of this alarm published no later than the alarm (SNS does not keep
-/// order), among the issues with its title: an issue whose marker carries `resolved=` (closed, or
-/// left open by a create GitHub applied late), by the same author as the alarm's own issue
-/// (Dispatch). Unknown publication time: none, the alarm
+/// A resolve of this alarm published no later than the alarm (SNS does not keep order), among the
+/// issues with its title: an issue whose marker carries `resolved=` (a record of a resolve that
+/// came first, closed or left open by a create GitHub applied late; or an earlier issue of the
+/// alarm that a resolve closed), by the same author as the alarm's own issue (Dispatch). Unknown publication time: none, the alarm
 /// goes out.
 fn resolved_before(same_title: &[Issue], own: &Issue, published_ms: Option<i64>) -> Option<Issue> {
     let published = published_ms?;
@@ -62,7 +62,7 @@ fn resolved_before(same_title: &[Issue], own: &Issue, published_ms: Option<i64>)
     same_title
         .iter()
         .filter(|i| i.number != own.number && dispatch.wrote(i.author()))
-        .find(|i| i.body.as_deref().and_then(event::resolved_early_at).is_some_and(|at| at >= published))
+        .find(|i| i.body.as_deref().and_then(event::resolved_at).is_some_and(|at| at >= published))
         .cloned()
 }
 

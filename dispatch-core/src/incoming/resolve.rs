@@ -60,10 +60,15 @@ pub enum Resolution {
     },
 }
 
-/// Which issue a resolve acts on, among those with its alarm's title.
-fn target(same_title: &[Issue]) -> Option<&Issue> {
-    // Only issues Dispatch opened (their body ends with its marker) are alarms.
-    let alarms = || same_title.iter().filter(|i| i.body.as_deref().and_then(event::created_by).is_some());
+/// Which issue a resolve acts on, among those with its alarm's title: only issues Dispatch opened
+/// (written by `dispatch`, their body ending with its marker) are alarms; the newest open one,
+/// else the newest.
+fn target<'a>(same_title: &'a [Issue], dispatch: &Writers) -> Option<&'a Issue> {
+    let alarms = || {
+        same_title
+            .iter()
+            .filter(|i| dispatch.wrote(i.author()) && i.body.as_deref().and_then(event::created_by).is_some())
+    };
     alarms().filter(|i| i.is_open()).max_by_key(|i| i.number).or_else(|| alarms().max_by_key(|i| i.number))
 }
 
@@ -103,11 +108,13 @@ impl Incoming {
             }
             return Ok(Resolution::RecordedEarly { issue: record.number });
         }
-        let Some(issue) = target(&lookup.same_title).cloned() else {
+        // Dispatch's own account tells its issues and comments from copies by anyone else.
+        let login = self.github.own_login(deadline).await?;
+        let writers = Writers::default().and(Some(&login));
+        let Some(issue) = target(&lookup.same_title, &writers).cloned() else {
             return Ok(self.record_early(plan, request_id, lookup.newest, envelope, deadline).await?);
         };
         let comments = self.github.comments(&plan.repo, issue.number, None, deadline).await?;
-        let writers = Writers::of(&issue);
         let resolution = lifecycle::resolution(&comments, &writers);
         let ours = resolution.as_ref().is_some_and(|r| r.event == crate::state::clean(envelope.event_id));
         if !issue.is_open() && !ours {
@@ -157,7 +164,12 @@ impl Incoming {
             self.github.comment(&plan.repo, issue.number, &text, deadline).await?;
         }
         if issue.is_open() {
-            self.github.close_issue(&plan.repo, issue.number, deadline).await?;
+            // The body's marker gains the resolution, for the dedup lookup of a late trigger.
+            let at = envelope.published_ms().unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
+            match issue.body.as_deref().and_then(|b| event::with_resolution(b, at)) {
+                Some(body) => self.github.close_with_body(&plan.repo, issue.number, &body, deadline).await?,
+                None => self.github.close_issue(&plan.repo, issue.number, deadline).await?,
+            };
         }
         info!(issue = issue.number, outcome = "resolved", "alarm resolved at the source; issue closed");
         let note = compose::resolved_note(&issue.title, &issue.html_url);
@@ -318,10 +330,20 @@ mod tests {
     fn a_resolve_acts_on_the_newest_open_alarm_else_the_newest_and_never_on_other_issues() {
         let id = RequestId::parse("r").unwrap();
         let ours = |n| event::body_with_marker("b", &format!("e{n}"), &id);
-        let issues = [issue(9, "open", "a person's issue"), issue(8, "closed", &ours(8)), issue(5, "open", &ours(5))];
-        assert_eq!(target(&issues).map(|i| i.number), Some(5));
-        assert_eq!(target(&issues[..2]).map(|i| i.number), Some(8));
-        assert_eq!(target(&issues[..1]), None);
+        let by = |mut issue: Issue, login: &str| {
+            issue.user = Some(crate::github::Account { login: login.into() });
+            issue
+        };
+        let dispatch = Writers::default().and(Some("dispatch-bot"));
+        let issues = [
+            by(issue(10, "open", &ours(10)), "mallory"),
+            by(issue(9, "open", "a person's issue"), "dispatch-bot"),
+            by(issue(8, "closed", &ours(8)), "dispatch-bot"),
+            by(issue(5, "open", &ours(5)), "dispatch-bot"),
+        ];
+        assert_eq!(target(&issues, &dispatch).map(|i| i.number), Some(5), "not a copied marker, not a person's text");
+        assert_eq!(target(&issues[..3], &dispatch).map(|i| i.number), Some(8));
+        assert_eq!(target(&issues[..2], &dispatch), None);
     }
 
     #[test]

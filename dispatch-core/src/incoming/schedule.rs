@@ -26,13 +26,13 @@ pub(super) struct Scheduled {
 }
 
 impl Incoming {
-    /// Schedules the plan's follow-ups of the prompt `entry` not in `before`.
+    /// Schedules the plan's follow-ups of the prompt `entry` (posted at `prompt`, when this
+    /// attempt posted it) not in `before`.
     pub(super) async fn schedule_follow_ups(
         &self,
         plan: &Plan,
         issue: &IssueReport,
-        entry: &SlackDelivery,
-        prompt: Option<&PromptRef>,
+        (entry, prompt): (&SlackDelivery, Option<&PromptRef>),
         before: &[String],
         envelope: Envelope<'_>,
         deadline: Deadline,

@@ -26,20 +26,45 @@ pub fn body_with_marker(body: &str, event_id: &str, request_id: &RequestId) -> S
 }
 
 /// The issue body recording a resolve that arrived before its alarm (SNS does not keep order):
-/// `text`, then the marker with `resolved=<unix ms>`, when SNS published the resolve. The issue is
-/// created closed; a trigger of the same alarm published no later than that sends nothing.
+/// `text`, then the marker with `resolved=<unix ms>` (when SNS published the resolve) and
+/// `record=early`. The issue is created closed; a trigger of the same alarm published no later
+/// than that sends nothing, and the record is never taken for the alarm itself.
 pub fn resolved_early_body(text: &str, event_id: &str, request_id: &RequestId, at_ms: i64) -> String {
     let line = marker_line(
         KIND,
-        &[(KIND, &clean(event_id)), ("request", &clean(request_id.as_str())), ("resolved", &at_ms.to_string())],
+        &[
+            (KIND, &clean(event_id)),
+            ("request", &clean(request_id.as_str())),
+            ("resolved", &at_ms.to_string()),
+            ("record", "early"),
+        ],
     );
     format!("{text}\n\n{line}")
 }
 
-/// When the resolve recorded by an issue with this body was published (unix ms), if the issue is
-/// Dispatch's record of a resolve that arrived before its alarm.
-pub fn resolved_early_at(body: &str) -> Option<i64> {
+/// The body of an alarm's issue once its source resolved it: the same, its marker line gaining
+/// `resolved=<unix ms>`, so the dedup lookup (which reads bodies, not comments) sees the
+/// resolution and holds back a trigger of the alarm published before it but delivered after.
+/// `None` when the body does not end with Dispatch's marker.
+pub fn with_resolution(body: &str, at_ms: i64) -> Option<String> {
+    let fields = read_marker(body, KIND)?;
+    let end = body.trim_end().rfind('\n').map_or(0, |i| i + 1);
+    let mut kept: Vec<(&str, &str)> = fields.into_iter().filter(|(k, _)| *k != "resolved").collect();
+    let at = at_ms.to_string();
+    kept.push(("resolved", &at));
+    Some(format!("{}{}", &body[..end], marker_line(KIND, &kept)))
+}
+
+/// When the source resolved the alarm of an issue with this body (unix ms), as its marker says:
+/// a record of a resolve that came first, or an alarm's issue a resolve closed.
+pub fn resolved_at(body: &str) -> Option<i64> {
     field(&read_marker(body, KIND)?, "resolved")?.parse().ok()
+}
+
+/// Whether an issue with this body is Dispatch's record of a resolve that arrived before its
+/// alarm, rather than an alarm.
+pub fn is_record(body: &str) -> bool {
+    read_marker(body, KIND).is_some_and(|fields| field(&fields, "record").is_some())
 }
 
 /// The alarm's `requestId` (as cleaned) that Dispatch wrote in the marker of an issue with this body.
@@ -83,13 +108,33 @@ mod tests {
     #[test]
     fn an_early_resolve_is_recorded_in_the_marker_and_still_names_its_event() {
         let body = resolved_early_body("Resolved before it fired.", "e-5", &id(), 1_764_583_200_250);
-        assert!(body.ends_with("<!-- dispatch:event=e-5 request=ss-1 resolved=1764583200250 -->"), "{body}");
-        assert_eq!(resolved_early_at(&body), Some(1_764_583_200_250));
+        assert!(
+            body.ends_with("<!-- dispatch:event=e-5 request=ss-1 resolved=1764583200250 record=early -->"),
+            "{body}"
+        );
+        assert_eq!(resolved_at(&body), Some(1_764_583_200_250));
+        assert!(is_record(&body));
         assert_eq!(created_by(&body), Some("e-5"));
         assert!(body.lines().last().unwrap().starts_with(&own_prefix("e-5")));
-        assert_eq!(resolved_early_at(&body_with_marker("x", "e-5", &id())), None);
+        assert_eq!(resolved_at(&body_with_marker("x", "e-5", &id())), None);
         let quoted = format!("{body}\nsender text");
-        assert_eq!(resolved_early_at(&quoted), None);
+        assert_eq!(resolved_at(&quoted), None);
+        assert!(!is_record(&quoted));
+    }
+
+    #[test]
+    fn a_resolved_alarm_keeps_its_text_and_marker_and_gains_the_time() {
+        let body = body_with_marker("Sender text\nline two <!-- dispatch:event=x -->", "e-1", &id());
+        let resolved = with_resolution(&body, 42).unwrap();
+        assert_eq!(
+            resolved,
+            "Sender text\nline two <!-- dispatch:event=x -->\n\n<!-- dispatch:event=e-1 request=ss-1 resolved=42 -->"
+        );
+        assert_eq!(resolved_at(&resolved), Some(42));
+        assert!(!is_record(&resolved));
+        assert_eq!(created_by(&resolved), Some("e-1"));
+        assert_eq!(resolved_at(&with_resolution(&resolved, 43).unwrap()), Some(43), "a second resolve moves it");
+        assert_eq!(with_resolution("no marker here", 1), None);
     }
 
     #[test]

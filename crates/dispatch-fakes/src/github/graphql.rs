@@ -153,6 +153,8 @@ impl<'a> Run<'a> {
         let arg = |name: &str| argument(field, name, variables);
         match (subject, field.name.as_str()) {
             (Subject::Query, "__typename") => json!("Query"),
+            // The token's account: Dispatch.
+            (Subject::Query, "viewer") => self.object(&field.selections, &Subject::Actor(super::DISPATCH_LOGIN)),
             (Subject::Query, "repository") => {
                 let repo = format!(
                     "{}/{}",

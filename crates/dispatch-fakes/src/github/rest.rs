@@ -79,6 +79,13 @@ pub(super) async fn handle(state: &Mutex<State>, base: &str, request: Incoming) 
     if let Some(refusal) = refused(state, &s, &request.recorded) {
         return refusal;
     }
+    // Who the token is: a user token's account; an App installation may not ask (as on GitHub).
+    if let (&Method::GET, ["user"]) = (&request.method, s.as_slice()) {
+        if request.recorded.header("authorization").is_some_and(|a| a.contains("ghs_")) {
+            return json(403, json!({ "message": "Resource not accessible by integration" }));
+        }
+        return json(200, json!({ "login": super::DISPATCH_LOGIN, "type": "User" }));
+    }
     let Some(route) = route(&request) else { return unexpected(&request) };
     if route == GitHubRoute::GraphQl {
         return graphql::answer(state, base, &request.recorded).await;
@@ -166,6 +173,9 @@ fn apply(state: &Mutex<State>, base: &str, route: GitHubRoute, s: &[&str], reque
                 }
                 if let Some(reason) = body["state_reason"].as_str() {
                     issues[index].state_reason = Some(reason.to_owned());
+                }
+                if let Some(text) = body["body"].as_str() {
+                    issues[index].body = text.to_owned();
                 }
             }
             json(200, issue_json(base, &repo, &issues[index]))

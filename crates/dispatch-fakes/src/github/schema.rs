@@ -43,6 +43,7 @@ fn field_type(parent: Type, field: &str) -> Option<Option<Type>> {
         (_, "__typename") => None,
         (Query, "repository") => Some(Repository),
         (Query, "search") => Some(SearchResultItemConnection),
+        (Query, "viewer") => Some(Actor),
         (Repository, "issues") => Some(IssueConnection),
         (Repository, "name" | "nameWithOwner") => None,
         (IssueConnection, "nodes") => Some(Issue),

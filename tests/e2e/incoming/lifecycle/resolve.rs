@@ -196,7 +196,6 @@ async fn an_issue_with_the_same_title_that_dispatch_did_not_open_is_never_touche
 }
 
 #[tokio::test]
-#[ignore = "bug: incoming/resolve.rs target() takes any issue whose body ends with a Dispatch marker, whoever opened it"]
 async fn an_issue_by_someone_else_ending_with_a_copied_dispatch_marker_is_never_touched() {
     let life = life().await;
     let marker = format!("<!-- dispatch:event=e-copied request={REQUEST} -->");
@@ -228,7 +227,6 @@ async fn a_resolution_comment_forged_by_another_user_counts_for_nothing() {
 }
 
 #[tokio::test]
-#[ignore = "bug: incoming/resolve.rs target() prefers a newer issue by anyone that ends with a Dispatch marker, and Writers::of trusts its author's comments"]
 async fn a_forged_alarm_issue_newer_than_the_real_one_does_not_take_its_resolve() {
     let life = life().await;
     life.fire().await.unwrap();

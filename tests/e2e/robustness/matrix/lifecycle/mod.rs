@@ -136,7 +136,7 @@ impl Life {
             .issues(REPO)
             .into_iter()
             .filter(|i| i.title == TITLE && i.state_reason.as_deref() != Some("not_planned"))
-            .partition(|i| !i.body.contains(" resolved="))
+            .partition(|i| !i.body.contains(" record="))
     }
 
     /// The alarm's one issue.
