@@ -41,12 +41,12 @@ pub struct WireMessage {
     /// `high-priority` and other types, the same incident title) is closed, its Slack prompts
     /// updated and its PagerDuty incident resolved. Any other value is rejected.
     pub status: Option<WireStatus>,
-    /// Self-service: minutes after the prompt when the user is reminded if they have not answered,
-    /// instead of the `SelfServiceRemindAfter` setting. `0`: never.
+    /// Self-service: minutes after the message was published when the user is reminded if they
+    /// have not answered, instead of the `SelfServiceRemindAfter` setting. `0`: never.
     #[schemars(range(min = 0, max = 10080))]
     pub remind_after_minutes: Option<u32>,
-    /// Self-service: minutes after the prompt when an unanswered alarm is escalated to PagerDuty,
-    /// instead of the `SelfServiceEscalateAfter` setting. `0`: never.
+    /// Self-service: minutes after the message was published when an unanswered alarm is
+    /// escalated to PagerDuty, instead of the `SelfServiceEscalateAfter` setting. `0`: never.
     #[schemars(range(min = 0, max = 10080))]
     pub escalate_after_minutes: Option<u32>,
     /// Recipients. Required for `broadcast` and `nag`; the first one is used by `self-service`
