@@ -4,9 +4,10 @@
 //! does nothing when the alarm was answered, resolved, closed or escalated. Otherwise:
 //! - **remind**: a record on the issue, then one reply in the prompt's thread mentioning the user,
 //!   so a duplicate delivery (Scheduler delivers at least once) does not remind twice;
-//! - **escalate**: an incident keyed by the alarm's `requestId` (so a later No cannot page twice),
-//!   the prompt replaced with an escalated note, then the escalation note on the issue, which
-//!   makes any later delivery do nothing. A retry before the note finds PagerDuty's open incident.
+//! - **escalate**: a claim on the issue (of two deliveries racing, the earlier pages), an incident
+//!   keyed by the alarm's `requestId` (so a later No cannot page twice), the prompt replaced with
+//!   an escalated note, then the escalation note on the issue, which makes any later delivery do
+//!   nothing. A retry before the note finds PagerDuty's open incident.
 
 use serde::{Deserialize, Serialize};
 use tracing::{Instrument, info, warn};
@@ -163,10 +164,9 @@ impl Incoming {
         }
     }
 
-    /// Records the reminder, then posts it: a reminder is never sent twice. The record is
-    /// claimed first, like an answer: of two deliveries racing, the earliest record reminds and
-    /// the other withdraws its own; a record whose reminder could not be posted is withdrawn, so a
-    /// retry reminds (if the withdrawal fails too, that reminder is lost, and logged).
+    /// Records the reminder, then posts it: a reminder is never sent twice (see [`Self::claim`]).
+    /// A record whose reminder could not be posted is withdrawn, so a retry reminds (if the
+    /// withdrawal fails too, that reminder is lost, and logged).
     async fn remind(
         &self,
         f: &FollowUp,
@@ -178,25 +178,10 @@ impl Incoming {
     ) -> Result<FollowedUp, AlarmError> {
         let attempt = RequestId::generate();
         let record = lifecycle::reminder_comment(request_id, &f.name, f.after_minutes, attempt.as_str());
-        let (mine, writers, comments) = match self.github.comment(repo, f.issue, &record, deadline).await {
-            Ok(mine) => {
-                let writers = Writers::of(issue).and(mine.author());
-                (mine.id, writers, self.github.comments(repo, f.issue, None, deadline).await?)
-            }
-            // It may have landed all the same: then it is this delivery's, and it reminds.
-            Err(e) => {
-                let writers = Writers::of(issue);
-                let comments = self.github.comments(repo, f.issue, None, deadline).await?;
-                match lifecycle::reminder_of(&comments, &writers, request_id, attempt.as_str()) {
-                    Some(mine) => (mine, writers, comments),
-                    None => return Err(e.into()),
-                }
-            }
-        };
-        if lifecycle::reminded_before(&comments, &writers, request_id, mine) {
-            self.withdraw(repo, mine, deadline).await;
+        let Some(mine) = self.claim(Step::Remind, repo, issue, request_id, &record, attempt.as_str(), deadline).await?
+        else {
             return Ok(FollowedUp::Nothing("already reminded"));
-        }
+        };
         let user =
             f.user.as_deref().filter(|u| !crate::ids::SlackUserId::parse(u).is_ok_and(|id| id.is_conversation()));
         let reminder = compose::reminder(user, f.after_minutes);
@@ -209,13 +194,90 @@ impl Incoming {
         Ok(FollowedUp::Reminded { prompts: prompts.len() })
     }
 
-    /// Removes a reminder record whose reminder was not sent.
+    /// Writes a step's claim (its `text`, naming `attempt`) and checks that no earlier one
+    /// stands: the comment id of this delivery's claim when it goes ahead, `None` when another
+    /// delivery's claim came first (this one is withdrawn). A claim whose comment failed may have
+    /// landed all the same: it is looked for by its attempt, and then it counts.
+    #[allow(clippy::too_many_arguments)]
+    async fn claim(
+        &self,
+        step: Step,
+        repo: &crate::ids::Repo,
+        issue: &Issue,
+        request_id: &RequestId,
+        text: &str,
+        attempt: &str,
+        deadline: Deadline,
+    ) -> Result<Option<u64>, AlarmError> {
+        let (mine, writers, comments) = match self.github.comment(repo, issue.number, text, deadline).await {
+            Ok(mine) => {
+                let writers = Writers::of(issue).and(mine.author());
+                (mine.id, writers, self.github.comments(repo, issue.number, None, deadline).await?)
+            }
+            Err(e) => {
+                let writers = Writers::of(issue);
+                let comments = self.github.comments(repo, issue.number, None, deadline).await?;
+                let landed = match step {
+                    Step::Remind => lifecycle::reminder_of(&comments, &writers, request_id, attempt),
+                    Step::Escalate => lifecycle::escalation_claim_of(&comments, &writers, request_id, attempt),
+                };
+                match landed {
+                    Some(mine) => (mine, writers, comments),
+                    None => return Err(e.into()),
+                }
+            }
+        };
+        let now = chrono::Utc::now().timestamp();
+        let earlier = match step {
+            Step::Remind => lifecycle::reminded_before(&comments, &writers, request_id, mine),
+            Step::Escalate => lifecycle::escalating_before(&comments, &writers, request_id, mine, now),
+        };
+        if earlier {
+            self.withdraw(repo, mine, deadline).await;
+            return Ok(None);
+        }
+        Ok(Some(mine))
+    }
+
+    /// Removes a step's claim whose step was not carried out (or lost to an earlier claim).
     async fn withdraw(&self, repo: &crate::ids::Repo, comment: u64, deadline: Deadline) {
         if let Err(e) = self.github.delete_comment(repo, comment, deadline).await {
-            warn!(comment, error = %e, "reminder record could not be withdrawn; this reminder will not be sent again");
+            warn!(comment, error = %e, "follow-up claim could not be withdrawn");
         }
     }
 
+    /// Opens the incident, replaces the prompts, records the escalation: the incident's id, or
+    /// `None` when one with the alarm's key was already open.
+    #[allow(clippy::too_many_arguments)]
+    async fn page_unanswered(
+        &self,
+        f: &FollowUp,
+        repo: &crate::ids::Repo,
+        issue: &Issue,
+        request_id: &RequestId,
+        incident: &NewIncident,
+        prompts: &[delivery_record::PromptRef],
+        deadline: Deadline,
+    ) -> Result<Option<String>, AlarmError> {
+        let opened = self.pagerduty.create_incident(incident, deadline).await?;
+        let id = match &opened {
+            IncidentOutcome::Created { id, .. } => Some(id.clone()),
+            IncidentOutcome::AlreadyOpen => None,
+        };
+        let note = compose::escalated_note(&issue.title, f.after_minutes, id.as_deref(), &issue.html_url);
+        self.replace_prompts(prompts, &note, deadline).await?;
+        let record = match &opened {
+            IncidentOutcome::Created { id, html_url } => {
+                answer::no_answer_note(request_id, Some((id, html_url.as_deref())), f.after_minutes)
+            }
+            IncidentOutcome::AlreadyOpen => answer::no_answer_note(request_id, None, f.after_minutes),
+        };
+        self.github.comment(repo, f.issue, &record, deadline).await?;
+        Ok(id)
+    }
+
+    /// Escalates an alarm nobody answered: claims the escalation (of two deliveries racing, one
+    /// pages), then pages; a claim whose escalation failed is withdrawn, so the retry escalates.
     async fn escalate_unanswered(
         &self,
         f: &FollowUp,
@@ -239,20 +301,21 @@ impl Incoming {
             incident_key: request_id.to_string(),
             service,
         };
-        let opened = self.pagerduty.create_incident(&incident, deadline).await?;
-        let id = match &opened {
-            IncidentOutcome::Created { id, .. } => Some(id.clone()),
-            IncidentOutcome::AlreadyOpen => None,
+        let attempt = RequestId::generate();
+        let now = chrono::Utc::now().timestamp();
+        let claim = lifecycle::escalation_claim(request_id, f.after_minutes, attempt.as_str(), now);
+        let Some(mine) =
+            self.claim(Step::Escalate, repo, issue, request_id, &claim, attempt.as_str(), deadline).await?
+        else {
+            return Ok(FollowedUp::Nothing("another delivery is escalating"));
         };
-        let note = compose::escalated_note(&issue.title, f.after_minutes, id.as_deref(), &issue.html_url);
-        self.replace_prompts(prompts, &note, deadline).await?;
-        let record = match &opened {
-            IncidentOutcome::Created { id, html_url } => {
-                answer::no_answer_note(request_id, Some((id, html_url.as_deref())), f.after_minutes)
+        let id = match self.page_unanswered(f, repo, issue, request_id, &incident, prompts, deadline).await {
+            Ok(id) => id,
+            Err(e) => {
+                self.withdraw(repo, mine, deadline).await;
+                return Err(e);
             }
-            IncidentOutcome::AlreadyOpen => answer::no_answer_note(request_id, None, f.after_minutes),
         };
-        self.github.comment(repo, f.issue, &record, deadline).await?;
         crate::metrics::emit(&crate::metrics::unanswered_escalation(chrono::Utc::now()));
         info!(incident = ?id, outcome = "escalated", "nobody answered: escalated to PagerDuty");
         Ok(FollowedUp::Escalated { incident: id })

@@ -10,12 +10,14 @@
 //! A no-answer escalation leaves the escalation note of [`super::answer`] (`cause=no_answer`).
 //! Only comments Dispatch wrote count ([`Writers`]).
 
+use super::answer::CLAIM_TTL_SECS;
 use super::{Writers, clean, field, marker_line, read_marker};
 use crate::github::Comment;
 use crate::ids::RequestId;
 
 const RESOLVED: &str = "resolved";
 const REMINDED: &str = "reminded";
+const ESCALATING: &str = "escalating";
 
 /// A recorded resolution.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,38 +65,78 @@ pub fn reminder_comment(request_id: &RequestId, user: &str, after_minutes: u32, 
 
 /// Whether Dispatch recorded a reminder for `request_id` among `comments`.
 pub fn reminded(comments: &[Comment], writers: &Writers, request_id: &RequestId) -> bool {
-    reminders(comments, writers, request_id).next().is_some()
+    records(comments, writers, REMINDED, request_id).next().is_some()
 }
 
 /// Whether Dispatch recorded a reminder for `request_id` before the comment `mine` (an earlier
 /// comment id): of two deliveries racing, the earlier record stands.
 pub fn reminded_before(comments: &[Comment], writers: &Writers, request_id: &RequestId, mine: u64) -> bool {
-    reminders(comments, writers, request_id).any(|id| id < mine)
+    records(comments, writers, REMINDED, request_id).any(|r| r.comment < mine)
 }
 
 /// The comment holding the reminder record that delivery `attempt` wrote, if it is there.
 pub fn reminder_of(comments: &[Comment], writers: &Writers, request_id: &RequestId, attempt: &str) -> Option<u64> {
+    of_attempt(records(comments, writers, REMINDED, request_id), attempt)
+}
+
+/// The claim an escalation of an unanswered alarm writes before it pages: of two deliveries
+/// racing, the earliest claim pages, and the other withdraws its own. A claim stands for
+/// [`CLAIM_TTL_SECS`] (its escalation note, written once the incident is open, then ends the
+/// matter), so a claim whose escalation failed, and whose withdrawal failed too, does not stop
+/// the retry.
+pub fn escalation_claim(request_id: &RequestId, after_minutes: u32, attempt: &str, at: i64) -> String {
+    format!(
+        "Escalating: nobody answered the Slack prompt within {after_minutes} minutes.\n\n{}",
+        marker_line(
+            ESCALATING,
+            &[("request", &clean(request_id.as_str())), ("attempt", &clean(attempt)), ("at", &at.to_string())]
+        )
+    )
+}
+
+/// Whether an escalation claim for `request_id` other than `mine` stands at `now`: one written
+/// before `mine` (any earlier comment id), within [`CLAIM_TTL_SECS`].
+pub fn escalating_before(comments: &[Comment], writers: &Writers, request_id: &RequestId, mine: u64, now: i64) -> bool {
+    records(comments, writers, ESCALATING, request_id)
+        .any(|r| r.comment < mine && r.at.is_some_and(|at| now.saturating_sub(at) < CLAIM_TTL_SECS))
+}
+
+/// The comment holding the escalation claim that delivery `attempt` wrote, if it is there.
+pub fn escalation_claim_of(
+    comments: &[Comment],
+    writers: &Writers,
+    request_id: &RequestId,
+    attempt: &str,
+) -> Option<u64> {
+    of_attempt(records(comments, writers, ESCALATING, request_id), attempt)
+}
+
+/// One record of a follow-up step.
+struct Record<'a> {
+    comment: u64,
+    attempt: Option<&'a str>,
+    at: Option<i64>,
+}
+
+fn of_attempt<'a>(mut records: impl Iterator<Item = Record<'a>>, attempt: &str) -> Option<u64> {
     let attempt = clean(attempt);
-    reminder_records(comments, writers, request_id).find(|(_, a)| *a == Some(attempt.as_str())).map(|(id, _)| id)
+    records.find(|r| r.attempt == Some(attempt.as_str())).map(|r| r.comment)
 }
 
-fn reminders<'a>(
+fn records<'a>(
     comments: &'a [Comment],
     writers: &'a Writers,
+    kind: &'static str,
     request_id: &RequestId,
-) -> impl Iterator<Item = u64> + 'a {
-    reminder_records(comments, writers, request_id).map(|(id, _)| id)
-}
-
-fn reminder_records<'a>(
-    comments: &'a [Comment],
-    writers: &'a Writers,
-    request_id: &RequestId,
-) -> impl Iterator<Item = (u64, Option<&'a str>)> + 'a {
+) -> impl Iterator<Item = Record<'a>> + 'a {
     let request = clean(request_id.as_str());
     writers.comments(comments).filter_map(move |c| {
-        let fields = read_marker(c.body.as_deref()?, REMINDED)?;
-        (field(&fields, "request") == Some(request.as_str())).then(|| (c.id, field(&fields, "attempt")))
+        let fields = read_marker(c.body.as_deref()?, kind)?;
+        (field(&fields, "request") == Some(request.as_str())).then(|| Record {
+            comment: c.id,
+            attempt: field(&fields, "attempt"),
+            at: field(&fields, "at").and_then(|t| t.parse().ok()),
+        })
     })
 }
 
@@ -146,5 +188,21 @@ mod tests {
         let racing = [comment(4, "dispatch-bot", text.clone()), comment(7, "dispatch-bot", text)];
         assert!(reminded_before(&racing, &dispatch(), &id(), 7));
         assert!(!reminded_before(&racing, &dispatch(), &id(), 4));
+    }
+
+    #[test]
+    fn the_earliest_standing_escalation_claim_wins_and_an_old_one_expires() {
+        let now = 1_764_583_200;
+        let claim = |n, attempt, at| comment(n, "dispatch-bot", escalation_claim(&id(), 60, attempt, at));
+        let text = escalation_claim(&id(), 60, "a1", now);
+        assert!(text.ends_with(&format!("<!-- dispatch:escalating request=ss-1 attempt=a1 at={now} -->")), "{text}");
+        let racing = [claim(3, "a1", now - 2), claim(5, "a2", now - 1)];
+        assert!(escalating_before(&racing, &dispatch(), &id(), 5, now));
+        assert!(!escalating_before(&racing, &dispatch(), &id(), 3, now));
+        assert_eq!(escalation_claim_of(&racing, &dispatch(), &id(), "a2"), Some(5));
+        let stale = [claim(3, "a1", now - CLAIM_TTL_SECS), claim(5, "a2", now)];
+        assert!(!escalating_before(&stale, &dispatch(), &id(), 5, now), "a claim whose escalation failed expires");
+        let forged = [comment(3, "mallory", escalation_claim(&id(), 60, "x", now)), claim(5, "a2", now)];
+        assert!(!escalating_before(&forged, &dispatch(), &id(), 5, now));
     }
 }

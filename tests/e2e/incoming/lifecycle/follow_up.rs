@@ -168,7 +168,6 @@ async fn two_deliveries_of_a_follow_up_at_the_same_time_remind_once_and_page_onc
 }
 
 #[tokio::test]
-#[ignore = "bug (minor): incoming/follow_up.rs escalate_unanswered does not claim the escalation first; two concurrent deliveries write two notes (the second incident=existing) and update the prompt twice"]
 async fn two_escalations_at_the_same_time_leave_one_note_naming_the_incident() {
     let life = fired().await;
     let escalate = life.schedule("escalate");

@@ -105,12 +105,13 @@ async fn an_escalation_that_failed_after_opening_the_incident_finds_it_open_on_r
     let life = life_with(&[("SelfServiceEscalateAfter", "60")]).await;
     life.fire().await.unwrap();
     let schedule = life.schedule("escalate");
-    life.fakes.github.fail(GitHubRoute::Comment, Fault::Status(502), 3);
+    // The escalation is claimed and the incident opened; replacing the prompt fails.
+    life.fakes.slack.fail(SlackRoute::Update, Fault::Status(500), 3);
 
     life.deliver(&schedule).await.unwrap_err();
     assert_eq!(life.fakes.pagerduty.incidents().len(), 1);
 
-    life.fakes.github.heal();
+    life.fakes.slack.heal();
     let retry = life.deliver(&schedule).await.unwrap();
 
     assert_eq!(retry["done"], "Escalated { incident: None }", "the open incident is found, not opened again");
