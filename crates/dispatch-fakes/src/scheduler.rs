@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::server::{Incoming, Recorded, lock, serve};
+use crate::server::{Incoming, Recorded, Started, lock, serve_with_state};
 
 /// A schedule the fake holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,14 +89,8 @@ pub struct FakeScheduler {
 impl FakeScheduler {
     /// Starts it on a loopback port, accepting schedules in any group.
     pub async fn start() -> std::io::Result<Self> {
-        let state = Arc::new(Mutex::new(State::default()));
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let s = state.clone();
-        let addr = serve(log.clone(), move |request| {
-            let state = s.clone();
-            async move { handle(&state, request).await }
-        })
-        .await?;
+        let Started { addr, state, log } =
+            serve_with_state(|state: Arc<Mutex<State>>, request| async move { handle(&state, request).await }).await?;
         Ok(Self { url: format!("http://{addr}"), state, log })
     }
 

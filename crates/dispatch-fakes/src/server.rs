@@ -134,6 +134,31 @@ pub fn unexpected(request: &Incoming) -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, message).into_response()
 }
 
+/// A fake started by [`serve_with_state`]: where it listens, its state and its request log.
+pub struct Started<S> {
+    /// The loopback address.
+    pub addr: SocketAddr,
+    /// The fake's state, shared with its handler.
+    pub state: Arc<Mutex<S>>,
+    /// Every request, as recorded.
+    pub log: Arc<Mutex<Vec<Recorded>>>,
+}
+
+/// Starts a fake whose handler answers each request from its state `S` (at first
+/// `S::default()`), which the fake's methods read and change too.
+pub async fn serve_with_state<S, F, Fut>(handle: F) -> std::io::Result<Started<S>>
+where
+    S: Default + Send + 'static,
+    F: Fn(Arc<Mutex<S>>, Incoming) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Response> + Send + 'static,
+{
+    let state = Arc::new(Mutex::new(S::default()));
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let shared = state.clone();
+    let addr = serve(log.clone(), move |request| handle(shared.clone(), request)).await?;
+    Ok(Started { addr, state, log })
+}
+
 /// Serves `handle` on an ephemeral loopback port and returns the address.
 pub async fn serve<F, Fut>(log: Arc<Mutex<Vec<Recorded>>>, handle: F) -> std::io::Result<SocketAddr>
 where

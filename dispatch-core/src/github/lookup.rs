@@ -234,15 +234,7 @@ mod tests {
     use crate::ids::{GitHubOwner, RepoName};
 
     fn issue(number: u64, title: &str, state: &str, body: &str) -> Issue {
-        Issue {
-            number,
-            title: title.into(),
-            html_url: String::new(),
-            state: state.into(),
-            body: Some(body.into()),
-            pull_request: None,
-            user: None,
-        }
+        Issue::sample(number, title, state, body)
     }
 
     #[test]

@@ -36,6 +36,20 @@ impl Issue {
     pub fn author(&self) -> Option<&str> {
         self.user.as_ref().map(|u| u.login.as_str())
     }
+
+    /// An issue for unit tests: no address, no author.
+    #[cfg(test)]
+    pub(crate) fn sample(number: u64, title: &str, state: &str, body: &str) -> Self {
+        Self {
+            number,
+            title: title.into(),
+            html_url: String::new(),
+            state: state.into(),
+            body: Some(body.into()),
+            pull_request: None,
+            user: None,
+        }
+    }
 }
 
 /// A GitHub account (user, machine account or App bot), as far as Dispatch needs it.

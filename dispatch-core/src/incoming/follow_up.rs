@@ -16,10 +16,10 @@ use super::{AlarmError, Incoming};
 use crate::compose;
 use crate::deadline::Deadline;
 use crate::github::Issue;
-use crate::ids::{RepoOverride, RequestId, ServiceId};
+use crate::ids::{Repo, RepoOverride, RequestId, ServiceId};
 use crate::message::InvalidMessage;
 use crate::pagerduty::{IncidentOutcome, NewIncident};
-use crate::state::delivery as delivery_record;
+use crate::state::delivery::{self as delivery_record, PromptRef};
 use crate::state::{Writers, answer, lifecycle};
 
 /// A follow-up step.
@@ -100,6 +100,16 @@ pub enum FollowedUp {
     Nothing(&'static str),
 }
 
+/// The alarm a follow-up acts on, as read when it came due.
+#[derive(Clone, Copy)]
+struct Due<'a> {
+    f: &'a FollowUp,
+    repo: &'a Repo,
+    issue: &'a Issue,
+    request_id: &'a RequestId,
+    prompts: &'a [PromptRef],
+}
+
 impl Incoming {
     /// Handles one follow-up, inside its `follow_up` span.
     pub async fn handle_follow_up(
@@ -149,37 +159,30 @@ impl Incoming {
         }
         let mut prompts = delivery_record::delivered(&f.event_id, &comments, &writers).prompts;
         if let Some(at) = &f.prompt {
-            let named = delivery_record::PromptRef { channel: at.channel.clone(), ts: at.ts.clone() };
+            let named = PromptRef { channel: at.channel.clone(), ts: at.ts.clone() };
             if !prompts.contains(&named) {
                 prompts.push(named);
             }
         }
+        let due = Due { f, repo: &repo, issue: &issue, request_id: &request_id, prompts: &prompts };
         match f.step {
             Step::Remind if lifecycle::reminded(&comments, &writers, &request_id) => {
                 Ok(FollowedUp::Nothing("already reminded"))
             }
             Step::Remind if prompts.is_empty() => Ok(FollowedUp::Nothing("no prompt recorded to remind under")),
-            Step::Remind => self.remind(f, &repo, &issue, &request_id, &prompts, deadline).await,
-            Step::Escalate => self.escalate_unanswered(f, &repo, &issue, &request_id, &prompts, deadline).await,
+            Step::Remind => self.remind(&due, deadline).await,
+            Step::Escalate => self.escalate_unanswered(&due, deadline).await,
         }
     }
 
     /// Records the reminder, then posts it: a reminder is never sent twice (see [`Self::claim`]).
     /// A record whose reminder could not be posted is withdrawn, so a retry reminds (if the
     /// withdrawal fails too, that reminder is lost, and logged).
-    async fn remind(
-        &self,
-        f: &FollowUp,
-        repo: &crate::ids::Repo,
-        issue: &Issue,
-        request_id: &RequestId,
-        prompts: &[delivery_record::PromptRef],
-        deadline: Deadline,
-    ) -> Result<FollowedUp, AlarmError> {
+    async fn remind(&self, due: &Due<'_>, deadline: Deadline) -> Result<FollowedUp, AlarmError> {
+        let Due { f, repo, request_id, prompts, .. } = *due;
         let attempt = RequestId::generate();
         let record = lifecycle::reminder_comment(request_id, &f.name, f.after_minutes, attempt.as_str());
-        let Some(mine) = self.claim(Step::Remind, repo, issue, request_id, &record, attempt.as_str(), deadline).await?
-        else {
+        let Some(mine) = self.claim(Step::Remind, due, &record, attempt.as_str(), deadline).await? else {
             return Ok(FollowedUp::Nothing("already reminded"));
         };
         let user =
@@ -198,17 +201,15 @@ impl Incoming {
     /// stands: the comment id of this delivery's claim when it goes ahead, `None` when another
     /// delivery's claim came first (this one is withdrawn). A claim whose comment failed may have
     /// landed all the same: it is looked for by its attempt, and then it counts.
-    #[allow(clippy::too_many_arguments)]
     async fn claim(
         &self,
         step: Step,
-        repo: &crate::ids::Repo,
-        issue: &Issue,
-        request_id: &RequestId,
+        due: &Due<'_>,
         text: &str,
         attempt: &str,
         deadline: Deadline,
     ) -> Result<Option<u64>, AlarmError> {
+        let Due { repo, issue, request_id, .. } = *due;
         let (mine, writers, comments) = match self.github.comment(repo, issue.number, text, deadline).await {
             Ok(mine) => {
                 let writers = Writers::of(issue).and(mine.author());
@@ -240,7 +241,7 @@ impl Incoming {
     }
 
     /// Removes a step's claim whose step was not carried out (or lost to an earlier claim).
-    async fn withdraw(&self, repo: &crate::ids::Repo, comment: u64, deadline: Deadline) {
+    async fn withdraw(&self, repo: &Repo, comment: u64, deadline: Deadline) {
         if let Err(e) = self.github.delete_comment(repo, comment, deadline).await {
             warn!(comment, error = %e, "follow-up claim could not be withdrawn");
         }
@@ -248,17 +249,13 @@ impl Incoming {
 
     /// Opens the incident, replaces the prompts, records the escalation: the incident's id, or
     /// `None` when one with the alarm's key was already open.
-    #[allow(clippy::too_many_arguments)]
     async fn page_unanswered(
         &self,
-        f: &FollowUp,
-        repo: &crate::ids::Repo,
-        issue: &Issue,
-        request_id: &RequestId,
+        due: &Due<'_>,
         incident: &NewIncident,
-        prompts: &[delivery_record::PromptRef],
         deadline: Deadline,
     ) -> Result<Option<String>, AlarmError> {
+        let Due { f, repo, issue, request_id, prompts } = *due;
         let opened = self.pagerduty.create_incident(incident, deadline).await?;
         let id = match &opened {
             IncidentOutcome::Created { id, .. } => Some(id.clone()),
@@ -278,15 +275,8 @@ impl Incoming {
 
     /// Escalates an alarm nobody answered: claims the escalation (of two deliveries racing, one
     /// pages), then pages; a claim whose escalation failed is withdrawn, so the retry escalates.
-    async fn escalate_unanswered(
-        &self,
-        f: &FollowUp,
-        repo: &crate::ids::Repo,
-        issue: &Issue,
-        request_id: &RequestId,
-        prompts: &[delivery_record::PromptRef],
-        deadline: Deadline,
-    ) -> Result<FollowedUp, AlarmError> {
+    async fn escalate_unanswered(&self, due: &Due<'_>, deadline: Deadline) -> Result<FollowedUp, AlarmError> {
+        let Due { f, repo, issue, request_id, .. } = *due;
         let service = f
             .service
             .as_deref()
@@ -304,12 +294,10 @@ impl Incoming {
         let attempt = RequestId::generate();
         let now = chrono::Utc::now().timestamp();
         let claim = lifecycle::escalation_claim(request_id, f.after_minutes, attempt.as_str(), now);
-        let Some(mine) =
-            self.claim(Step::Escalate, repo, issue, request_id, &claim, attempt.as_str(), deadline).await?
-        else {
+        let Some(mine) = self.claim(Step::Escalate, due, &claim, attempt.as_str(), deadline).await? else {
             return Ok(FollowedUp::Nothing("another delivery is escalating"));
         };
-        let id = match self.page_unanswered(f, repo, issue, request_id, &incident, prompts, deadline).await {
+        let id = match self.page_unanswered(due, &incident, deadline).await {
             Ok(id) => id,
             Err(e) => {
                 self.withdraw(repo, mine, deadline).await;

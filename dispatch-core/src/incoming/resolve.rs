@@ -315,15 +315,7 @@ mod tests {
     use super::*;
 
     fn issue(number: u64, state: &str, body: &str) -> Issue {
-        Issue {
-            number,
-            title: "t".into(),
-            html_url: String::new(),
-            state: state.into(),
-            body: Some(body.into()),
-            pull_request: None,
-            user: None,
-        }
+        Issue::sample(number, "t", state, body)
     }
 
     #[test]

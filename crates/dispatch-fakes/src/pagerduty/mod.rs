@@ -16,7 +16,7 @@ use axum::http::Method;
 use axum::response::Response;
 use serde_json::Value;
 
-use crate::server::{Fault, Faults, Incoming, Recorded, lock, serve, unexpected};
+use crate::server::{Fault, Faults, Incoming, Recorded, Started, lock, serve_with_state, unexpected};
 
 /// An incident the fake holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,14 +118,8 @@ pub struct FakePagerDuty {
 impl FakePagerDuty {
     /// Starts it on a loopback port.
     pub async fn start() -> std::io::Result<Self> {
-        let state = Arc::new(Mutex::new(State::default()));
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let s = state.clone();
-        let addr = serve(log.clone(), move |request| {
-            let state = s.clone();
-            async move { handle(&state, request).await }
-        })
-        .await?;
+        let Started { addr, state, log } =
+            serve_with_state(|state: Arc<Mutex<State>>, request| async move { handle(&state, request).await }).await?;
         Ok(Self { url: format!("http://{addr}"), state, log })
     }
 

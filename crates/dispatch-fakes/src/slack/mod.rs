@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
-use crate::server::{Fault, Faults, Recorded, lock, serve};
+use crate::server::{Fault, Faults, Recorded, Started, lock, serve_with_state};
 
 use api::handle;
 use payloads::conversation_of;
@@ -157,14 +157,8 @@ pub struct FakeSlack {
 impl FakeSlack {
     /// Starts it on a loopback port.
     pub async fn start() -> std::io::Result<Self> {
-        let state = Arc::new(Mutex::new(State::default()));
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let s = state.clone();
-        let addr = serve(log.clone(), move |request| {
-            let state = s.clone();
-            async move { handle(&state, request).await }
-        })
-        .await?;
+        let Started { addr, state, log } =
+            serve_with_state(|state: Arc<Mutex<State>>, request| async move { handle(&state, request).await }).await?;
         Ok(Self { url: format!("http://{addr}/api"), state, log })
     }
 
