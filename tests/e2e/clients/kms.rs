@@ -3,6 +3,7 @@
 use secrecy::ExposeSecret;
 
 use super::helpers::{fake_kms, kms_client, secure};
+use crate::support::aws_child::{run_child, signed_by_child};
 
 #[tokio::test]
 async fn a_secure_value_is_decrypted_by_the_kms_client() {
@@ -48,26 +49,10 @@ async fn kms_endpoint_and_credentials_come_from_the_standard_aws_environment() {
     // The child's name as the test harness knows it: this module's path without the crate's name.
     let (_, module) = module_path!().split_once("::").expect("a module of the test crate");
     let child = format!("{module}::child_decrypts_through_the_standard_aws_environment");
-    let output = tokio::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", &child, "--ignored", "--nocapture"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL_KMS", server.url())
-        .env("AWS_REGION", "eu-west-1")
-        .env("AWS_ACCESS_KEY_ID", "AKIDCHILD")
-        .env("AWS_SECRET_ACCESS_KEY", "child-secret")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env("DISPATCH_TEST_CIPHERTEXT", secure("from-the-environment"))
-        .output()
-        .await
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-    assert!(stdout.contains("1 passed"), "{stdout}");
+    let ciphertext = secure("from-the-environment");
+    run_child(&child, "AWS_ENDPOINT_URL_KMS", &server.url(), &[("DISPATCH_TEST_CIPHERTEXT", ciphertext)]).await;
     let requests = server.requests();
     assert_eq!(requests.len(), 1);
     let auth = requests[0].header("authorization").unwrap();
-    assert!(auth.contains("Credential=AKIDCHILD/") && auth.contains("/eu-west-1/kms/"), "{auth}");
+    assert!(signed_by_child(auth, "kms"), "{auth}");
 }

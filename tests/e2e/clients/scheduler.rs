@@ -9,6 +9,8 @@ use dispatch_core::deadline::Deadline;
 use dispatch_core::scheduler::{Created, DESCRIPTION, OneTimeSchedule, Scheduler, SchedulerError, schedule_name};
 use dispatch_fakes::{FakeScheduler, SchedulerFault};
 
+use crate::support::aws_child::{run_child, signed_by_child};
+
 const GROUP: &str = "dispatch-follow-ups";
 const ROLE: &str = "arn:aws:iam::123456789012:role/dispatch-scheduler";
 const INCOMING: &str = "arn:aws:lambda:eu-west-1:123456789012:function:dispatch-incoming";
@@ -185,25 +187,9 @@ async fn scheduler_endpoint_and_credentials_come_from_the_standard_aws_environme
     // The child's name as the test harness knows it: this module's path without the crate's name.
     let (_, module) = module_path!().split_once("::").expect("a module of the test crate");
     let child = format!("{module}::child_creates_a_schedule_through_the_standard_aws_environment");
-    let output = tokio::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", &child, "--ignored", "--nocapture"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL_SCHEDULER", fake.url())
-        .env("AWS_REGION", "eu-west-1")
-        .env("AWS_ACCESS_KEY_ID", "AKIDCHILD")
-        .env("AWS_SECRET_ACCESS_KEY", "child-secret")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .output()
-        .await
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-    assert!(stdout.contains("1 passed"), "{stdout}");
+    run_child(&child, "AWS_ENDPOINT_URL_SCHEDULER", &fake.url(), &[]).await;
     let [request] = fake.requests().try_into().expect("one request");
     let auth = request.header("authorization").unwrap();
-    assert!(auth.contains("Credential=AKIDCHILD/") && auth.contains("/eu-west-1/scheduler/"), "{auth}");
+    assert!(signed_by_child(auth, "scheduler"), "{auth}");
     assert_eq!(fake.schedules()[0].group, GROUP);
 }

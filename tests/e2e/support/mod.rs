@@ -2,6 +2,7 @@
 //! signing and click payloads, SNS events, log capture, a KMS client for the fake KMS, metric lines,
 //! wiremock set-ups, and the real binaries. The servers themselves are the fakes crate's.
 
+pub mod aws_child;
 pub mod binary;
 pub mod emf;
 pub mod examples;
