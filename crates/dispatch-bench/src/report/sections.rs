@@ -25,7 +25,7 @@ impl Report {
              binaries are in the page cache, as on a warm Lambda host). The incoming events are SNS events\n\
              with `examples/high-priority.json` or `examples/self-service.json` (title and request id made\n\
              unique per run); the triage event is a Function URL request with a Yes click on an open issue,\n\
-             signed with the current time. The last three rows are not targets. The *floor* is a bare Rust\n\
+             signed with the current time. The rows in italics are not targets. The *floor* is a bare Rust\n\
              Lambda (`crates/dispatch-bench/src/bin/bare_lambda.rs`: `lambda_runtime` and a handler that\n\
              returns the event, nothing else, under the usual `#[tokio::main]`), built by the same\n\
              `cargo build --release` with the same profile and started the same way with the\n\
