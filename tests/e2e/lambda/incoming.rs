@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use dispatch_fakes::{FakeKms, Fakes};
+use dispatch_fakes::{FakeKms, FakeScheduler, Fakes};
 use serde_json::{Value, json};
 
 use super::Function;
@@ -161,4 +161,40 @@ fn aws(settings: Settings, kms: &FakeKms) -> Settings {
         .set("AWS_REGION", "us-east-1")
         .set("AWS_ACCESS_KEY_ID", "AKIDE2E")
         .set("AWS_SECRET_ACCESS_KEY", "e2e-secret-access-key")
+}
+
+#[tokio::test]
+async fn the_binary_schedules_follow_ups_for_its_own_arn_and_acts_on_them_when_they_come_due() {
+    let fakes = Fakes::start().await.unwrap();
+    let scheduler = FakeScheduler::start().await.unwrap();
+    let settings = settings(&fakes)
+        .set("SchedulerGroupName", "dispatch-follow-ups")
+        .set("SchedulerRoleArn", "arn:aws:iam::111122223333:role/dispatch-scheduler")
+        .set("SelfServiceEscalateAfter", "60")
+        .set("AWS_ENDPOINT_URL_SCHEDULER", scheduler.url())
+        .set("AWS_REGION", "us-east-1")
+        .set("AWS_ACCESS_KEY_ID", "AKIDE2E")
+        .set("AWS_SECRET_ACCESS_KEY", "e2e-secret-access-key");
+    let function = start(settings).await;
+
+    function.run(sns("e2e-follow", SELF_SERVICE)).await.unwrap();
+    let mut schedules = scheduler.schedules();
+    schedules.sort_by_key(|s| s.at);
+    let steps: Vec<&str> = schedules.iter().map(|s| s.name.split('-').nth(1).unwrap_or_default()).collect();
+    assert_eq!(steps, ["remind", "escalate"], "{schedules:?}");
+    // The target is the function's own ARN, as the Runtime API told it.
+    assert!(schedules.iter().all(|s| s.target_arn == "arn:aws:lambda:us-east-1:111122223333:function:dispatch"));
+
+    // Scheduler invokes the function with each schedule's input, as Lambda would hand it over.
+    for schedule in &schedules {
+        let input: Value = serde_json::from_str(schedule.input.as_deref().unwrap()).unwrap();
+        let done = function.run(input).await.unwrap();
+        assert!(done["followUp"].is_string(), "{done}");
+    }
+    let prompt = &fakes.slack.messages_to("U012ABCDEF")[0];
+    assert_eq!(fakes.slack.replies("U012ABCDEF", &prompt.ts).len(), 1, "one reminder under the prompt");
+    let [incident] = fakes.pagerduty.incidents().try_into().expect("one incident");
+    assert!(incident.title.contains("did not respond for self-service issue"), "{}", incident.title);
+    let replaced = fakes.slack.message("U012ABCDEF", &prompt.ts).unwrap();
+    assert!(!replaced.blocks.to_string().contains("\"actions\""), "the prompt shows no buttons any more");
 }
