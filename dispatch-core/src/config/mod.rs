@@ -257,4 +257,4 @@ impl TriageConfig {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

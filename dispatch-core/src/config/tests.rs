@@ -30,8 +30,9 @@ async fn a_malformed_extra_ca_certs_stops_either_function_at_start_naming_the_se
     }
 }
 
-/// The settings of an `incoming` that reads nothing else unusual, plus `extra`.
-fn incoming_env(extra: &[(&str, &str)]) -> Env {
+/// The settings of an `incoming` that reads nothing else unusual, plus `extra` (for the unit
+/// tests of the crate's modules).
+pub(crate) fn incoming_env(extra: &[(&str, &str)]) -> Env {
     let base = [
         ("GitHubOwner", "acme"),
         ("GitHubRepo", "dispatch-alarms"),

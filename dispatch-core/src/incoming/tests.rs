@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::{AlarmError, Envelope, Incoming};
-use crate::config::{Env, IncomingConfig};
+use crate::config::IncomingConfig;
 use crate::deadline::{Deadline, RetryPolicy};
 
 const HIGH_PRIORITY: &str = include_str!("../../../examples/high-priority.json");
@@ -15,21 +15,12 @@ const LOW_PRIORITY: &str = include_str!("../../../examples/low-priority.json");
 
 async fn unreachable_services() -> Incoming {
     let closed = "http://127.0.0.1:9";
-    let vars = [
-        ("GitHubOwner", "acme"),
-        ("GitHubRepo", "dispatch-alarms"),
-        ("GitHubToken", "ghp-test"),
-        ("GitHubDefaultUser", "acme/security"),
-        ("SlackBotToken", "xoxb-test"),
-        ("SlackDefaultChannel", "#security-alerts"),
-        ("PagerDutyApiKey", "pd-test"),
-        ("PagerDutyFromAddress", "oncall@example.com"),
-        ("PagerDutyServiceId", "PDEFAULT"),
+    let env = crate::config::tests::incoming_env(&[
         ("GitHubApiUrl", closed),
         ("SlackApiUrl", closed),
         ("PagerDutyApiUrl", closed),
-    ];
-    let config = IncomingConfig::load(&Env::new(vars), None).await.unwrap();
+    ]);
+    let config = IncomingConfig::load(&env, None).await.unwrap();
     let policy =
         RetryPolicy { attempts: 1, backoff: Duration::from_millis(1), request_timeout: Duration::from_secs(1) };
     Incoming::from_config(&config, policy).unwrap()
