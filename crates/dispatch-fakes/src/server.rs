@@ -123,6 +123,27 @@ pub struct Incoming {
     pub recorded: Recorded,
 }
 
+impl Incoming {
+    /// A request as the router would see it, for the fakes' unit tests: `target` is a path with
+    /// an optional query, `body` JSON (`null`: none).
+    #[cfg(test)]
+    pub(crate) fn for_test(method: &str, target: &str, body: &Value, headers: HashMap<String, String>) -> Self {
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        Self {
+            method: method.parse().unwrap(),
+            segments: path.split('/').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+            recorded: Recorded {
+                method: method.to_owned(),
+                path: path.to_owned(),
+                query: url::form_urlencoded::parse(query.as_bytes()).into_owned().collect(),
+                query_string: query.to_owned(),
+                headers,
+                body: if body.is_null() { Vec::new() } else { body.to_string().into_bytes() },
+            },
+        }
+    }
+}
+
 /// A plain JSON response.
 pub fn json(status: u16, body: Value) -> Response {
     (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), axum::Json(body)).into_response()

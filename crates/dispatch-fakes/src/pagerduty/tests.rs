@@ -7,7 +7,6 @@ use super::*;
 
 /// A REST request with an API key and a `From` header unless `headers` says otherwise.
 fn request(method: &str, target: &str, body: &Value, headers: &[(&str, &str)]) -> Incoming {
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let mut all: std::collections::HashMap<String, String> =
         [("authorization".to_owned(), "Token token=pd-key".to_owned()), ("from".to_owned(), FROM_ADDRESS.to_owned())]
             .into();
@@ -18,18 +17,7 @@ fn request(method: &str, target: &str, body: &Value, headers: &[(&str, &str)]) -
             all.insert((*name).to_owned(), (*value).to_owned());
         }
     }
-    Incoming {
-        method: method.parse().unwrap(),
-        segments: path.split('/').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
-        recorded: Recorded {
-            method: method.to_owned(),
-            path: path.to_owned(),
-            query: url::form_urlencoded::parse(query.as_bytes()).into_owned().collect(),
-            query_string: query.to_owned(),
-            headers: all,
-            body: if body.is_null() { Vec::new() } else { body.to_string().into_bytes() },
-        },
-    }
+    Incoming::for_test(method, target, body, all)
 }
 
 async fn send(fake: &FakePagerDuty, request: Incoming) -> (u16, Value) {

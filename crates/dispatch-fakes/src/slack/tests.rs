@@ -24,18 +24,8 @@ fn prompt(message: &str) -> Value {
 }
 
 pub(super) fn request(method: &str, path: &str, body: &Value) -> Incoming {
-    Incoming {
-        method: method.parse().unwrap(),
-        segments: path.split('/').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
-        recorded: Recorded {
-            method: method.to_owned(),
-            path: path.to_owned(),
-            query: HashMap::new(),
-            query_string: String::new(),
-            headers: [("authorization".to_owned(), "Bearer xoxb-test".to_owned())].into(),
-            body: body.to_string().into_bytes(),
-        },
-    }
+    let headers = [("authorization".to_owned(), "Bearer xoxb-test".to_owned())].into();
+    Incoming::for_test(method, path, body, headers)
 }
 
 /// Sends `body` to the fake's route at `path`; its status and JSON answer.
