@@ -142,6 +142,13 @@ impl Incoming {
                         self.hold_back(issue, found, &record, request_id, deadline).await?,
                         IssueAction::ResolvedBefore,
                     ),
+                    // A retry of an alarm the source has resolved since its first attempt: what
+                    // that attempt left undone is not worth sending any more.
+                    None if action == IssueAction::Resumed
+                        && found.body.as_deref().and_then(event::resolved_at).is_some() =>
+                    {
+                        (found, IssueAction::ResolvedBefore)
+                    }
                     None => (found, action),
                 }
             }

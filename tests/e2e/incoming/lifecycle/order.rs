@@ -142,3 +142,19 @@ async fn a_trigger_published_after_an_early_resolve_fires_even_for_an_alarm_that
     assert_eq!(life.dms(ALICE).len(), 1, "the record of a resolve is not the alarm: {report:?}");
     assert_eq!(report.issue.map(|i| i.action), Some(IssueAction::Created));
 }
+
+#[tokio::test]
+async fn a_retried_trigger_whose_alarm_was_resolved_meanwhile_sends_what_it_left_undone_no_more() {
+    let life = life().await;
+    let published = life.t0 - Duration::minutes(2);
+    life.fakes.slack.fail(dispatch_fakes::SlackRoute::PostMessage, dispatch_fakes::Fault::Status(500), 10);
+    life.publish_at("e-fire", &json(SELF_SERVICE), published).await.unwrap_err();
+    life.fakes.slack.heal();
+    life.resolve().await.unwrap();
+
+    let retry = life.publish_at("e-fire", &json(SELF_SERVICE), published).await.unwrap();
+
+    assert_eq!(retry.issue.map(|i| i.action), Some(IssueAction::ResolvedBefore));
+    assert!(life.dms(ALICE).is_empty(), "no prompt for an alarm the source resolved");
+    assert!(life.scheduler.schedules().is_empty());
+}
