@@ -1,8 +1,6 @@
 //! Follow-ups of self-service prompts nobody answers (DESIGN.md §7k): when to remind the user, when
 //! to escalate, and the EventBridge Scheduler group and role that make `incoming` run again then.
 
-use std::time::Duration;
-
 use super::resolved::Resolved;
 use super::{
     ConfigError, SCHEDULER_GROUP_NAME, SCHEDULER_ROLE_ARN, SELF_SERVICE_ESCALATE_AFTER, SELF_SERVICE_REMIND_AFTER,
@@ -38,16 +36,6 @@ pub struct SchedulerTarget {
 }
 
 impl FollowUpConfig {
-    /// The wait before a reminder; `None` when the user is never reminded.
-    pub fn remind_after(&self) -> Option<Duration> {
-        minutes(self.remind_after_minutes)
-    }
-
-    /// The wait before an escalation; `None` when a silent prompt is never escalated.
-    pub fn escalate_after(&self) -> Option<Duration> {
-        minutes(self.escalate_after_minutes)
-    }
-
     /// Whether a reminder or an escalation is asked for.
     pub fn wanted(&self) -> bool {
         self.remind_after_minutes > 0 || self.escalate_after_minutes > 0
@@ -58,10 +46,6 @@ impl FollowUpConfig {
     pub fn missing_scheduler(&self) -> bool {
         self.wanted() && self.scheduler.is_none()
     }
-}
-
-fn minutes(count: u32) -> Option<Duration> {
-    (count > 0).then(|| Duration::from_secs(u64::from(count) * 60))
 }
 
 /// A number of minutes from 0 to [`MAX_FOLLOW_UP_MINUTES`].

@@ -57,8 +57,6 @@ async fn follow_up_of(extra: &[(&str, &str)]) -> Result<FollowUpConfig, ConfigEr
 async fn without_follow_up_settings_a_reminder_comes_after_30_minutes_and_nothing_is_escalated_or_scheduled() {
     let follow_up = follow_up_of(&[]).await.unwrap();
     assert_eq!(follow_up, FollowUpConfig { remind_after_minutes: 30, escalate_after_minutes: 0, scheduler: None });
-    assert_eq!(follow_up.remind_after(), Some(std::time::Duration::from_secs(30 * 60)));
-    assert_eq!(follow_up.escalate_after(), None);
     assert!(follow_up.missing_scheduler(), "a reminder is wanted but Scheduler is not configured");
 }
 
@@ -73,7 +71,7 @@ async fn the_scheduler_group_and_role_together_turn_follow_ups_on() {
     .await
     .unwrap();
     assert_eq!(follow_up.remind_after_minutes, 15);
-    assert_eq!(follow_up.escalate_after(), Some(std::time::Duration::from_secs(3600)));
+    assert_eq!(follow_up.escalate_after_minutes, 60);
     assert_eq!(
         follow_up.scheduler,
         Some(SchedulerTarget { group: "dispatch-prod-FollowUps.1".into(), role_arn: ROLE.into() })
@@ -94,7 +92,7 @@ async fn a_scheduler_group_without_a_role_or_a_role_without_a_group_leaves_follo
 async fn zero_for_both_delays_asks_for_no_follow_up_so_a_missing_scheduler_does_not_matter() {
     let follow_up =
         follow_up_of(&[("SelfServiceRemindAfter", "0"), ("SelfServiceEscalateAfter", " 0 ")]).await.unwrap();
-    assert_eq!((follow_up.remind_after(), follow_up.escalate_after()), (None, None));
+    assert_eq!((follow_up.remind_after_minutes, follow_up.escalate_after_minutes), (0, 0));
     assert!(!follow_up.wanted());
     assert!(!follow_up.missing_scheduler());
 }

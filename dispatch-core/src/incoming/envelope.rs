@@ -28,6 +28,11 @@ impl Envelope<'_> {
         self.published_at().map(|p| p.timestamp_millis())
     }
 
+    /// [`Self::published_ms`], or now when unknown: the time a resolve records.
+    pub fn published_ms_or_now(&self) -> i64 {
+        self.published_ms().unwrap_or_else(|| chrono::Utc::now().timestamp_millis())
+    }
+
     /// The publication time to whole seconds, the form GitHub's `since` takes.
     pub fn since(&self) -> Option<String> {
         self.published_at().map(|p| p.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))

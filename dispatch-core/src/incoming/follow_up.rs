@@ -70,17 +70,7 @@ pub struct FollowUp {
     /// The prompt, when the attempt that scheduled the follow-up posted it: the follow-up finds it
     /// even if the delivery record was not written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prompt: Option<PromptAt>,
-}
-
-/// Where a prompt is in Slack.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PromptAt {
-    /// Its conversation.
-    pub channel: String,
-    /// Its `ts`.
-    pub ts: String,
+    pub prompt: Option<PromptRef>,
 }
 
 /// What a follow-up did.
@@ -158,11 +148,8 @@ impl Incoming {
             return Ok(FollowedUp::Nothing("already escalated"));
         }
         let mut prompts = delivery_record::delivered(&f.event_id, &comments, &writers).prompts;
-        if let Some(at) = &f.prompt {
-            let named = PromptRef { channel: at.channel.clone(), ts: at.ts.clone() };
-            if !prompts.contains(&named) {
-                prompts.push(named);
-            }
+        if let Some(named) = f.prompt.as_ref().filter(|p| !prompts.contains(p)) {
+            prompts.push(named.clone());
         }
         let due = Due { f, repo: &repo, issue: &issue, request_id: &request_id, prompts: &prompts };
         match f.step {
@@ -326,7 +313,7 @@ mod tests {
             name: "alice".into(),
             after_minutes: 60,
             service: None,
-            prompt: Some(PromptAt { channel: "D012".into(), ts: "1764583200.000100".into() }),
+            prompt: Some(PromptRef { channel: "D012".into(), ts: "1764583200.000100".into() }),
         };
         let json = serde_json::to_value(&event).unwrap();
         assert_eq!(json["dispatchFollowUp"], "escalate");

@@ -87,8 +87,8 @@ impl Incoming {
             remind_after_minutes: Some(follow_up.remind_after_minutes),
             escalate_after_minutes: Some(follow_up.escalate_after_minutes),
         };
-        let scheduler = follow_up.scheduler.as_ref().map(|s| Scheduler::new(s.group.clone(), s.role_arn.clone()));
-        if scheduler.is_none() && (follow_up.remind_after_minutes > 0 || follow_up.escalate_after_minutes > 0) {
+        let scheduler = follow_up.scheduler.as_ref().map(Scheduler::from_config);
+        if follow_up.missing_scheduler() {
             warn!(
                 "SchedulerGroupName and SchedulerRoleArn are not set: unanswered prompts are neither reminded nor escalated"
             );

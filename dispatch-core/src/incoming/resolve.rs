@@ -156,16 +156,15 @@ impl Incoming {
         } else {
             delivery_record::prompts(comments, writers)
         };
+        let at = envelope.published_ms_or_now();
         if !recorded {
             let effects = effects_sentence(prompts.len(), escalations.len());
             let published = envelope.published.unwrap_or("an unknown time");
-            let at = envelope.published_ms().unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
             let text = lifecycle::resolved_comment(envelope.event_id, &alarm, published, at, &effects);
             self.github.comment(&plan.repo, issue.number, &text, deadline).await?;
         }
         if issue.is_open() {
             // The body's marker gains the resolution, for the dedup lookup of a late trigger.
-            let at = envelope.published_ms().unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
             match issue.body.as_deref().and_then(|b| event::with_resolution(b, at)) {
                 Some(body) => self.github.close_with_body(&plan.repo, issue.number, &body, deadline).await?,
                 None => self.github.close_issue(&plan.repo, issue.number, deadline).await?,
@@ -174,18 +173,18 @@ impl Incoming {
         info!(issue = issue.number, outcome = "resolved", "alarm resolved at the source; issue closed");
         let note = compose::resolved_note(&issue.title, &issue.html_url);
         let prompts_updated = self.replace_prompts(&prompts, &note, deadline).await?;
+        // The incidents the notes name, and, for a note that found one already open, those open
+        // under the alarm's key (asked once), each resolved once.
+        let mut ids: Vec<String> = escalations.iter().filter_map(|e| e.incident.clone()).collect();
+        if escalations.iter().any(|e| e.incident.is_none()) {
+            ids.extend(self.pagerduty.open_incidents(alarm.as_str(), deadline).await?.into_iter().map(|i| i.id));
+        }
+        ids.sort_unstable();
+        ids.dedup();
         let mut incidents_resolved = Vec::new();
-        for escalation in &escalations {
-            let ids = match &escalation.incident {
-                Some(id) => vec![id.clone()],
-                None => {
-                    self.pagerduty.open_incidents(alarm.as_str(), deadline).await?.into_iter().map(|i| i.id).collect()
-                }
-            };
-            for id in ids {
-                if self.resolve_incident(&id, deadline).await? && !incidents_resolved.contains(&id) {
-                    incidents_resolved.push(id);
-                }
+        for id in ids {
+            if self.resolve_incident(&id, deadline).await? {
+                incidents_resolved.push(id);
             }
         }
         Ok(Resolution::Closed { issue: issue.number, prompts_updated, incidents_resolved })
@@ -229,7 +228,7 @@ impl Incoming {
         envelope: Envelope<'_>,
         deadline: Deadline,
     ) -> Result<Resolution, GitHubError> {
-        let at = envelope.published_ms().unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
+        let at = envelope.published_ms_or_now();
         let text = format!(
             "Resolved at the source at {} (SNS message `{}`) before any open alarm with this title was \
              found. Dispatch keeps this closed issue as the record: the alarm, if it arrives and was \

@@ -9,7 +9,7 @@
 use chrono::{DateTime, Duration, Utc};
 use tracing::{debug, error, info, warn};
 
-use super::follow_up::{FollowUp, PromptAt, Step};
+use super::follow_up::{FollowUp, Step};
 use super::{Envelope, Incoming, IssueReport};
 use crate::deadline::Deadline;
 use crate::routing::{Plan, SlackContent, SlackDelivery};
@@ -59,8 +59,7 @@ impl Incoming {
             if before.iter().any(|s| s == step.as_str()) {
                 continue;
             }
-            let mut event = follow_up_event(plan, issue, entry, envelope, step, minutes);
-            event.prompt = prompt.map(|p| PromptAt { channel: p.channel.clone(), ts: p.ts.clone() });
+            let event = follow_up_event(plan, issue, (entry, prompt), envelope, step, minutes);
             let input = serde_json::to_string(&event).unwrap_or_else(|_| unreachable!("a follow-up always serialises"));
             let at = due(published, minutes);
             let name = schedule_name(step.as_str(), envelope.event_id);
@@ -87,11 +86,12 @@ fn due(published: DateTime<Utc>, minutes: u32) -> DateTime<Utc> {
     published + Duration::minutes(i64::from(minutes))
 }
 
-/// The event Scheduler hands to `incoming` for one step of one prompt.
+/// The event Scheduler hands to `incoming` for one step of the prompt `entry` (posted at
+/// `prompt`, when known).
 fn follow_up_event(
     plan: &Plan,
     issue: &IssueReport,
-    entry: &SlackDelivery,
+    (entry, prompt): (&SlackDelivery, Option<&PromptRef>),
     envelope: Envelope<'_>,
     step: Step,
     minutes: u32,
@@ -110,7 +110,7 @@ fn follow_up_event(
         name: entry.recipient.clone(),
         after_minutes: minutes,
         service: plan.escalation_service.as_ref().map(ToString::to_string),
-        prompt: None,
+        prompt: prompt.cloned(),
     }
 }
 

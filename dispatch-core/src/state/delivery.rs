@@ -25,8 +25,10 @@ pub struct RecordLine {
     pub failure: Option<String>,
 }
 
-/// A prompt with buttons as Slack keeps it: where it went and its timestamp id.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A prompt with buttons as Slack keeps it: where it went and its timestamp id. Also carried, as
+/// `{"channel", "ts"}`, by the follow-up events of the prompt.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PromptRef {
     /// The conversation (a DM's `D…` id, or a channel).
     pub channel: String,
