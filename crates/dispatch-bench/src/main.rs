@@ -102,23 +102,16 @@ fn main() -> ExitCode {
 
     let mut build_notes = Vec::new();
     if !args.skip_build {
-        let binaries = [
-            "build",
-            "--release",
-            "--bin",
-            "incoming",
-            "--bin",
-            "triage",
-            "--bin",
-            cold::BARE_LAMBDA,
-            "--bin",
-            cold::BARE_LAMBDA_CURRENT_THREAD,
-        ];
-        if let Err(e) = build(&root, &cargo, &binaries) {
+        // Each package on its own, so that each binary has the features of its own dependencies
+        // only, as deployed: a workspace-wide build would unify the CLI's, the fakes' and this
+        // harness's features into the functions and the floor.
+        let functions = ["build", "--release", "-p", "incoming", "-p", "triage"];
+        let floor = ["build", "--release", "-p", cold::FLOOR_PACKAGE];
+        if let Err(e) = build(&root, &cargo, &functions).and_then(|()| build(&root, &cargo, &floor)) {
             eprintln!("{e}");
             return ExitCode::FAILURE;
         }
-        let zips = ["lambda", "build", "--release", "--output-format", "zip", "--bin", "incoming", "--bin", "triage"];
+        let zips = ["lambda", "build", "--release", "--output-format", "zip", "-p", "incoming", "-p", "triage"];
         if let Err(e) = build(&root, &cargo, &zips) {
             eprintln!("{e}; reporting the zips already in target/lambda, if any");
             build_notes.push(e);

@@ -194,10 +194,11 @@ impl Report {
             "## How to run\n\n\
              From the repository root, with a Rust toolchain and `pip install cargo-lambda`:\n\n\
              ```sh\ncargo run --release -p dispatch-bench -- --out BENCHMARKS.md\n```\n\n\
-             It first runs `cargo build --release --bin incoming --bin triage --bin bare-lambda --bin\n\
-             bare-lambda-current-thread` (the binaries the cold starts spawn, `target/release/`; the third is\n\
-             the floor) and `cargo lambda build --release --output-format zip --bin incoming\n\
-             --bin triage` (the zips measured, `target/lambda/`); `--skip-build` uses what is already there.\n\
+             It first runs `cargo build --release -p incoming -p triage` and `cargo build --release -p\n\
+             dispatch-floor` (the binaries the cold starts spawn, `target/release/`; the second package is\n\
+             the floor), each package on its own so that no other member's features are unified into it, and\n\
+             `cargo lambda build --release --output-format zip -p incoming -p triage` (the zips measured,\n\
+             `target/lambda/`); `--skip-build` uses what is already there.\n\
              Everything else runs in one process on loopback: the stateful fakes of `crates/dispatch-fakes`\n\
              (GitHub, Slack, PagerDuty and the Lambda Runtime API emulator) on a tokio runtime and thread of\n\
              their own, the measured work alone on the main thread. It takes about 20 seconds after the\n\

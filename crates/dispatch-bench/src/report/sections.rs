@@ -26,12 +26,12 @@ impl Report {
              with `examples/high-priority.json` or `examples/self-service.json` (title and request id made\n\
              unique per run); the triage event is a Function URL request with a Yes click on an open issue,\n\
              signed with the current time. The rows in italics are not targets. The *floor* is a bare Rust\n\
-             Lambda (`crates/dispatch-bench/src/bin/bare_lambda.rs`: `lambda_runtime` and a handler that\n\
-             returns the event, nothing else, under the usual `#[tokio::main]`), built by the same\n\
-             `cargo build --release` with the same profile and started the same way with the\n\
+             Lambda (`crates/dispatch-floor`: `lambda_runtime` and a handler that returns the event,\n\
+             nothing else, under the usual `#[tokio::main]`, with a bare Lambda's dependencies only), built\n\
+             in the same run with the same profile and started the same way with the\n\
              high-priority event: what any Rust function costs here; *× floor* is each median over the\n\
              floor's. The first *experiment* is the same program on tokio's single-threaded runtime\n\
-             (`bare_lambda_current_thread.rs`), the runtime `incoming` and `triage` use; the second runs\n\
+             (`bare_lambda_current_thread.rs`, same package), the runtime `incoming` and `triage` use; the second runs\n\
              the executable `cargo lambda build` put in the zip (cargo-lambda builds with\n\
              `panic = \"abort\"` and `-C target-cpu=haswell` and links with Zig).\n\n\
              | scenario | spawn → response, ms: min / **median** / p90 / max | × floor | spawn → ready, ms: median | CPU, ms: median | page faults: median | peak RSS, MB: median / max |\n\
