@@ -16,7 +16,7 @@ mod slack;
 pub mod support;
 
 pub use block_kit::check_blocks;
-pub use github::{DISPATCH_LOGIN, FakeGitHub, FakeIssue, GitHubRoute};
+pub use github::{APP_LOGIN, APP_SLUG, DISPATCH_LOGIN, FakeGitHub, FakeIssue, GitHubRoute};
 pub use kms::FakeKms;
 pub use lambda::{Invocation, LambdaRuntime};
 pub use pagerduty::{FakeAlert, FakeEvent, FakeIncident, FakePagerDuty, PagerDutyRoute};

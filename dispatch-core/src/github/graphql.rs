@@ -30,7 +30,7 @@ use tracing::warn;
 /// The fields of an issue that [`Issue`] holds.
 macro_rules! issue_fields {
     () => {
-        "number title body url state author { login }"
+        "number title body url state author { __typename login }"
     };
 }
 
@@ -62,12 +62,12 @@ const LOOKUP: &str = concat!(
     "  search(type: ISSUE, query: $search, first: 100) {\n",
     search_fields!(),
     "  }\n",
-    "  viewer { login }\n",
+    "  viewer { __typename login }\n",
     "}\n"
 );
 
 /// The account Dispatch acts as (a token's user, or an App's `name[bot]`).
-const VIEWER: &str = "query Viewer { viewer { login } }\n";
+const VIEWER: &str = "query Viewer { viewer { __typename login } }\n";
 
 /// A further page of the search.
 const SEARCH_PAGE: &str = concat!(
@@ -137,12 +137,37 @@ struct LookupData {
     repository: Option<Repository>,
     search: Option<Search>,
     #[serde(default)]
-    viewer: Option<Account>,
+    viewer: Option<Actor>,
 }
 
 #[derive(Deserialize)]
 struct ViewerData {
-    viewer: Option<Account>,
+    viewer: Option<Actor>,
+}
+
+/// `GET /app`: the App's slug, the name of its bot.
+#[derive(Deserialize)]
+struct App {
+    slug: String,
+}
+
+/// An account as GraphQL names it. A GitHub App's bot is a `Bot` whose login GraphQL gives bare
+/// (`my-app`) where the REST API, and so every comment and issue Dispatch reads there, says
+/// `my-app[bot]`: read into the REST form, so that Dispatch knows its own writes whichever API
+/// told it. The type decides, not the name: a user called `my-app` stays `my-app`, never
+/// Dispatch's App.
+#[derive(Deserialize)]
+struct Actor {
+    #[serde(rename = "__typename", default)]
+    typename: Option<String>,
+    login: String,
+}
+
+impl From<Actor> for Account {
+    fn from(actor: Actor) -> Self {
+        let bare_bot = actor.typename.as_deref() == Some("Bot") && !actor.login.ends_with("[bot]");
+        Account { login: if bare_bot { format!("{}[bot]", actor.login) } else { actor.login } }
+    }
 }
 
 #[derive(Deserialize)]
@@ -195,7 +220,7 @@ struct Node {
     url: String,
     state: String,
     #[serde(default)]
-    author: Option<Account>,
+    author: Option<Actor>,
 }
 
 impl From<Node> for Issue {
@@ -207,7 +232,7 @@ impl From<Node> for Issue {
             state: node.state.to_ascii_lowercase(),
             body: node.body,
             pull_request: None,
-            user: node.author,
+            user: node.author.map(Account::from),
         }
     }
 }
@@ -265,7 +290,7 @@ fn read_lookup(response: Response<LookupData>) -> Result<Answer, Unusable> {
         recent: repository.issues.nodes.into_iter().flatten().map(Issue::from).collect(),
         more_issues: repository.issues.page_info.has_next_page,
         search: SearchPage::read(data.search, &search_errors),
-        viewer: data.viewer.map(|v| v.login).filter(|l| !l.is_empty()),
+        viewer: data.viewer.map(|v| Account::from(v).login).filter(|l| !l.is_empty()),
     })
 }
 
@@ -299,21 +324,32 @@ impl GitHub {
         read_lookup(self.query(LOOKUP, variables, deadline).await?)
     }
 
-    /// The login of the account Dispatch acts as: GraphQL's `viewer` (which answers for a token
-    /// and for an App's installation alike), else REST `GET /user` (tokens only). Asked once per
+    /// The login of the account Dispatch acts as, in the REST form its issues and comments carry
+    /// (`dispatch-bot`, `my-app[bot]`): GraphQL's `viewer` (which answers for a token and for an
+    /// App's installation alike), else, where there is no GraphQL under the base URL (GitHub
+    /// Enterprise Server), REST `GET /user` for a token and `GET /app` for an App. Asked once per
     /// process; a lookup that read it already tells it.
     pub async fn own_login(&self, deadline: Deadline) -> Result<String, GitHubError> {
         self.login
             .get_or_try_init(|| async {
                 if self.graphql_target().is_some() {
                     match self.query::<ViewerData>(VIEWER, json!({}), deadline).await {
-                        Ok(Response { data: Some(ViewerData { viewer: Some(viewer) }), .. }) => return Ok(viewer.login),
+                        Ok(Response { data: Some(ViewerData { viewer: Some(viewer) }), .. }) => {
+                            return Ok(Account::from(viewer).login);
+                        }
                         Ok(_) => warn!("GraphQL did not say who Dispatch is; asking the REST API"),
                         Err(e) => warn!(reason = %e, "GraphQL did not say who Dispatch is; asking the REST API"),
                     }
                 }
-                let reply = self.call(Method::GET, &Self::target("user"), None, deadline, Retry::Safe).await?;
-                Ok(parse::<Account>(&reply)?.login)
+                let Some(app) = &self.app else {
+                    let reply = self.call(Method::GET, &Self::target("user"), None, deadline, Retry::Safe).await?;
+                    return Ok(parse::<Account>(&reply)?.login);
+                };
+                // An App's installation may not ask `GET /user` (GitHub answers 403); the App, with
+                // its JWT, may ask `GET /app`, and its bot writes as `<slug>[bot]`.
+                let as_app = Self { crab: app.clone(), app: None, login: std::sync::Arc::default(), ..self.clone() };
+                let reply = as_app.call(Method::GET, &Self::target("app"), None, deadline, Retry::Safe).await?;
+                Ok(format!("{}[bot]", parse::<App>(&reply)?.slug))
             })
             .await
             .cloned()

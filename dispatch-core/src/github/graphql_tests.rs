@@ -86,9 +86,18 @@ fn more_search_results_than_the_search_returns_are_not_trusted() {
 #[test]
 fn the_query_asks_for_every_field_an_issue_holds_and_no_pull_requests() {
     for document in [LOOKUP, SEARCH_PAGE] {
-        assert!(document.contains("number title body url state author { login }"), "{document}");
+        assert!(document.contains("number title body url state author { __typename login }"), "{document}");
         assert!(document.contains("search(type: ISSUE, query: $search, first: 100"), "{document}");
         assert!(!document.contains("pullRequests"), "pull requests need a permission Dispatch does not ask for");
     }
     assert!(LOOKUP.contains("issues(first: 100, orderBy: {field: CREATED_AT, direction: DESC})"));
+}
+
+#[test]
+fn an_apps_bot_reads_in_the_rest_form_and_a_user_with_the_same_name_stays_a_user() {
+    let read = |actor: serde_json::Value| Account::from(serde_json::from_value::<Actor>(actor).unwrap()).login;
+    assert_eq!(read(json!({ "__typename": "Bot", "login": "dispatch-app" })), "dispatch-app[bot]");
+    assert_eq!(read(json!({ "__typename": "Bot", "login": "dispatch-app[bot]" })), "dispatch-app[bot]", "never twice");
+    assert_eq!(read(json!({ "__typename": "User", "login": "dispatch-app" })), "dispatch-app");
+    assert_eq!(read(json!({ "login": "dispatch-bot" })), "dispatch-bot", "no type: as given");
 }

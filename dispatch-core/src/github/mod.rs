@@ -91,6 +91,9 @@ pub struct GitHub {
     policy: RetryPolicy,
     /// The account Dispatch acts as, once known ([`GitHub::own_login`]).
     login: std::sync::Arc<tokio::sync::OnceCell<String>>,
+    /// With GitHub App authentication, the App itself (authenticated with its JWT): what may ask
+    /// who the App's bot is where its installation may not.
+    app: Option<Octocrab>,
 }
 
 impl GitHub {
@@ -102,26 +105,26 @@ impl GitHub {
         let builder = Octocrab::builder()
             .base_uri(base_url.as_str())
             .map_err(|e| GitHubError::Setup(format!("base URL {base_url}: {e}")))?;
-        let crab = match auth {
-            GitHubAuth::Token(token) => builder
-                .personal_token(token.expose_secret().to_owned())
-                .build_with_reqwest(http)
-                .map_err(|e| GitHubError::Setup(e.to_string()))?,
+        let (crab, app) = match auth {
+            GitHubAuth::Token(token) => {
+                let crab = builder.personal_token(token.expose_secret().to_owned()).build_with_reqwest(http);
+                (crab.map_err(|e| GitHubError::Setup(e.to_string()))?, None)
+            }
             GitHubAuth::App { app_id, private_key, installation_id } => {
                 let key = octocrab::EncodingKey::from_rsa_pem(private_key.expose_secret().as_bytes())
                     .map_err(|_| GitHubError::Setup("GitHubAppPrivateKey is not an RSA private key in PEM".into()))?;
-                builder
-                    .app((*app_id).into(), key)
-                    .build_with_reqwest(http)
-                    .and_then(|app| app.installation((*installation_id).into()))
-                    .map_err(|e| GitHubError::Setup(e.to_string()))?
+                let app = builder.app((*app_id).into(), key).build_with_reqwest(http);
+                let app = app.map_err(|e| GitHubError::Setup(e.to_string()))?;
+                let crab =
+                    app.installation((*installation_id).into()).map_err(|e| GitHubError::Setup(e.to_string()))?;
+                (crab, Some(app))
             }
         };
         let mut base = base_url.clone();
         if !base.path().ends_with('/') {
             base.set_path(&format!("{}/", base.path()));
         }
-        Ok(Self { crab, base, policy, login: std::sync::Arc::default() })
+        Ok(Self { crab, base, policy, login: std::sync::Arc::default(), app })
     }
 
     /// The request target of an API path such as `repos/o/r/issues`: relative, so that octocrab

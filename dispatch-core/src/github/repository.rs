@@ -37,7 +37,7 @@ impl GitHub {
             .app((*app_id).into(), key)
             .build_with_reqwest(http)
             .map_err(|e| GitHubError::Setup(e.to_string()))?;
-        let app = Self { crab, base: base_url.clone(), policy, login: std::sync::Arc::default() };
+        let app = Self { crab, base: base_url.clone(), policy, login: std::sync::Arc::default(), app: None };
         #[derive(Deserialize)]
         struct Installation {
             #[serde(default)]

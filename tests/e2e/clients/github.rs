@@ -286,6 +286,37 @@ async fn github_app_authentication_exchanges_a_jwt_for_an_installation_token() {
 }
 
 #[tokio::test]
+async fn on_github_enterprise_server_an_app_learns_its_bots_login_from_get_app_with_its_jwt() {
+    // No GraphQL under an Enterprise Server's REST base, and an installation may not ask
+    // `GET /user`: the App itself says its slug, and its bot writes as `<slug>[bot]`.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/app"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({ "id": 17, "slug": "dispatch-app", "name": "Dispatch" })),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    catch_all(&server).await;
+    let auth = GitHubAuth::App {
+        app_id: 17,
+        private_key: SecretString::from(include_str!("../../fixtures/test-github-app-key.pem").to_owned()),
+        installation_id: 4242,
+    };
+    let base = url::Url::parse(&format!("{}/api/v3", server.uri())).unwrap();
+    let github = GitHub::new(&base, &auth, policy()).unwrap();
+
+    assert_eq!(github.own_login(deadline()).await.unwrap(), "dispatch-app[bot]");
+    assert_eq!(github.own_login(deadline()).await.unwrap(), "dispatch-app[bot]", "asked once per process");
+
+    let asked = requests(&server).await;
+    assert_eq!(asked.len(), 1, "neither GET /user nor an installation token: {asked:?}");
+    let authorization = asked[0].headers.get("authorization").unwrap().to_str().unwrap();
+    assert!(authorization.starts_with("Bearer ey"), "with the App's JWT");
+}
+
+#[tokio::test]
 async fn a_bad_app_private_key_is_a_setup_error_without_the_key() {
     let auth = GitHubAuth::App {
         app_id: 1,

@@ -1,5 +1,6 @@
 //! The incoming handler, called directly, against the stateful fakes over real HTTP.
 
+mod app_auth;
 mod by_email;
 mod events;
 mod failures;

@@ -16,7 +16,7 @@ use serde_json::{Map, Value as Json, json};
 use super::query::{Field, Selection, parse};
 use super::rest::search_hits;
 use super::schema::{argument, check};
-use super::{FakeIssue, GitHubRoute, State, lock};
+use super::{FakeIssue, GitHubRoute, State, caller, lock};
 use crate::server::{Fault, Recorded, json, late, short_circuit};
 
 /// GitHub's message for a query that ran out of time, and the fake's for an incomplete search.
@@ -74,7 +74,14 @@ pub(super) async fn answer(state: &Mutex<State>, base: &str, request: &Recorded)
     };
     let response = {
         let state = lock(state);
-        let mut run = Run { state: &state, base, variables: &variables, search_failure, errors: Vec::new() };
+        let mut run = Run {
+            state: &state,
+            base,
+            variables: &variables,
+            search_failure,
+            errors: Vec::new(),
+            viewer: caller(request),
+        };
         let data = run.object(&operation.selections, &Subject::Query);
         let mut answer = json!({ "data": data });
         if !run.errors.is_empty() {
@@ -96,9 +103,14 @@ enum Subject<'s> {
     Query,
     Repository(&'s str),
     Connection(Page<'s>),
-    PageInfo { has_next: bool, end_cursor: Option<String> },
+    PageInfo {
+        has_next: bool,
+        end_cursor: Option<String>,
+    },
     Issue(&'s str, &'s FakeIssue),
     Actor(&'s str),
+    /// The account of the request's credentials.
+    Viewer(&'static str),
 }
 
 /// A page of issues out of a longer list.
@@ -117,6 +129,8 @@ struct Run<'a> {
     variables: &'a Json,
     search_failure: Option<SearchFailure>,
     errors: Vec<Json>,
+    /// The login of the request's credentials.
+    viewer: &'static str,
 }
 
 impl<'a> Run<'a> {
@@ -153,8 +167,9 @@ impl<'a> Run<'a> {
         let arg = |name: &str| argument(field, name, variables);
         match (subject, field.name.as_str()) {
             (Subject::Query, "__typename") => json!("Query"),
-            // The token's account: Dispatch.
-            (Subject::Query, "viewer") => self.object(&field.selections, &Subject::Actor(super::DISPATCH_LOGIN)),
+            // The credentials' account, named as REST names it (an App's bot with `[bot]`), as
+            // GitHub's `viewer` does.
+            (Subject::Query, "viewer") => self.object(&field.selections, &Subject::Viewer(self.viewer)),
             (Subject::Query, "repository") => {
                 let repo = format!(
                     "{}/{}",
@@ -228,7 +243,11 @@ impl<'a> Run<'a> {
                 "author" => self.object(&field.selections, &Subject::Actor(&issue.author)),
                 _ => Json::Null,
             },
-            (Subject::Actor(login), "login") => json!(login),
+            // An App's bot is a `Bot` whose login GraphQL gives without the `[bot]` REST shows.
+            (Subject::Actor(login), "login") => json!(login.strip_suffix("[bot]").unwrap_or(login)),
+            (Subject::Actor(login), "__typename") => json!(if login.ends_with("[bot]") { "Bot" } else { "User" }),
+            (Subject::Viewer(login), "login") => json!(login),
+            (Subject::Viewer(login), "__typename") => json!(if login.ends_with("[bot]") { "Bot" } else { "User" }),
             (_, "__typename") => json!("fake"),
             _ => Json::Null,
         }

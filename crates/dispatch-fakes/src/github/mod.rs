@@ -77,6 +77,18 @@ pub struct FakeIssue {
 
 /// The login of whoever calls the fake with a token (Dispatch).
 pub const DISPATCH_LOGIN: &str = "dispatch-bot";
+/// The slug of the GitHub App the fake serves (`GET /app`).
+pub const APP_SLUG: &str = "dispatch-app";
+/// The login of that App's bot, whoever calls with one of its installation tokens (`ghs_…`), as
+/// the REST API writes it. GraphQL names the same account `dispatch-app`, a `Bot`, as GitHub does.
+pub const APP_LOGIN: &str = "dispatch-app[bot]";
+
+/// Who a request's credentials make its author: the App's bot for an installation token, else
+/// Dispatch's user.
+fn caller(request: &Recorded) -> &'static str {
+    let installation = request.header("authorization").is_some_and(|a| a.contains("ghs_"));
+    if installation { APP_LOGIN } else { DISPATCH_LOGIN }
+}
 
 #[derive(Debug, Default)]
 struct State {

@@ -7,7 +7,7 @@ use axum::http::Method;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::{DISPATCH_LOGIN, FakeIssue, GitHubRoute, State, graphql, lock};
+use super::{APP_SLUG, FakeIssue, GitHubRoute, State, caller, graphql, lock};
 use crate::server::{Fault, Incoming, Recorded, json, late, short_circuit, unexpected};
 
 fn issue_json(base: &str, repo: &str, issue: &FakeIssue) -> Value {
@@ -72,6 +72,13 @@ pub(super) async fn handle(state: &Mutex<State>, base: &str, request: Incoming) 
             200,
             json!({ "id": id.parse::<u64>().unwrap_or_default(), "app_id": 17, "permissions": permissions }),
         );
+    }
+    // The App itself: only its JWT may ask (GitHub refuses an installation token with 401).
+    if let (&Method::GET, ["app"]) = (&request.method, s.as_slice()) {
+        if !request.recorded.header("authorization").is_some_and(|a| a.starts_with("Bearer ey")) {
+            return json(401, json!({ "message": "A JSON web token could not be decoded" }));
+        }
+        return json(200, json!({ "id": 17, "slug": APP_SLUG, "name": "Dispatch App" }));
     }
     if request.recorded.header("authorization").is_none() {
         return json(401, json!({ "message": "Requires authentication" }));
@@ -158,7 +165,7 @@ fn apply(state: &Mutex<State>, base: &str, route: GitHubRoute, s: &[&str], reque
                 comments: Vec::new(),
                 comment_ids: Vec::new(),
                 pull_request: false,
-                author: DISPATCH_LOGIN.to_owned(),
+                author: caller(request).to_owned(),
                 comment_authors: Vec::new(),
             };
             let value = issue_json(base, &repo, &issue);
@@ -197,8 +204,8 @@ fn apply(state: &Mutex<State>, base: &str, route: GitHubRoute, s: &[&str], reque
             let text = body["body"].as_str().unwrap_or_default().to_owned();
             issues[index].comments.push(text.clone());
             issues[index].comment_ids.push(comment_id);
-            issues[index].comment_authors.push(DISPATCH_LOGIN.to_owned());
-            json(201, comment_json(base, &repo, issues[index].number, comment_id, &text, DISPATCH_LOGIN))
+            issues[index].comment_authors.push(caller(request).to_owned());
+            json(201, comment_json(base, &repo, issues[index].number, comment_id, &text, caller(request)))
         }
         GitHubRoute::Search | GitHubRoute::DeleteComment | GitHubRoute::Repository | GitHubRoute::GraphQl => {
             unreachable!("handled above")
