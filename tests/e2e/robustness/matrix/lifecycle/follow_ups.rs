@@ -15,7 +15,7 @@ use dispatch_core::incoming::Step;
 use dispatch_core::scheduler::schedule_name;
 use dispatch_fakes::{Fault, GitHubRoute, PagerDutyRoute, SlackRoute};
 
-use super::{Case, Known, Life, REQUEST, Tally, has_buttons, published, written};
+use super::{Case, Known, Life, REQUEST, Tally, has_buttons, published};
 use crate::robustness::matrix::Row;
 
 /// When the fault is planned: before the alarm fires, or before a step's first delivery.
@@ -113,10 +113,10 @@ async fn case(at: At, fault_name: &'static str, inject: Inject, known: Known) ->
     let incidents = life.stack.fakes.pagerduty.incidents_with_key(REQUEST);
     tally
         .once(life.replies())
-        .once(written(&issue, "<!-- dispatch:reminded "))
+        .once(life.written(&issue, "<!-- dispatch:reminded "))
         .once(incidents.len())
         .holds(prompt.text.contains("escalated") && !has_buttons(&prompt))
-        .once(written(&issue, "cause=no_answer"))
+        .once(life.written(&issue, "cause=no_answer"))
         .never(life.dms() - 1);
     if let Some(reason) = known {
         tally.known(reason);

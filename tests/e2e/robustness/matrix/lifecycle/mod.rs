@@ -19,7 +19,7 @@ use std::time::Duration;
 use dispatch_core::deadline::{Deadline, RetryPolicy};
 use dispatch_core::incoming::{AlarmError, Envelope, Invocation, Report, Step};
 use dispatch_core::scheduler::schedule_name;
-use dispatch_fakes::{DISPATCH_LOGIN, FakeIssue, FakeScheduler, Posted, RecordedSchedule};
+use dispatch_fakes::{APP_LOGIN, DISPATCH_LOGIN, FakeIssue, FakeScheduler, Fakes, Posted, RecordedSchedule};
 use serde_json::{Value, json};
 
 use super::Row;
@@ -58,20 +58,52 @@ fn alarm(status: &str) -> Value {
                   "slack": { "message": "m", "prompt": "p?", "actions": { "yes": "Yes", "no": "No" } } } })
 }
 
+/// How Dispatch authenticates to GitHub in a row, and so who writes its issues and comments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Auth {
+    /// A token: Dispatch's user, `dispatch-bot`.
+    Token,
+    /// A GitHub App: its bot, `dispatch-app[bot]` over REST and `dispatch-app`, a `Bot`, in GraphQL.
+    App,
+}
+
+/// The settings of GitHub App authentication (the fake GitHub accepts any App's JWT).
+const AS_APP: [(&str, &str); 3] = [
+    ("GitHubAppId", "17"),
+    ("GitHubAppPrivateKey", include_str!("../../../../fixtures/test-github-app-key.pem")),
+    ("GitHubAppInstallationId", "4242"),
+];
+
 /// The matrix's stack with follow-ups on: a fake Scheduler, and the function's ARN known.
 struct Life {
     stack: Stack,
     scheduler: FakeScheduler,
+    /// The login Dispatch's writes carry.
+    writer: &'static str,
 }
 
 impl Life {
     async fn start() -> Self {
+        Self::start_as(Auth::Token).await
+    }
+
+    async fn start_as(auth: Auth) -> Self {
         let incoming_policy = RetryPolicy { request_timeout: Duration::from_secs(2), ..policy() };
-        let Stack { fakes, incoming, triage } = stack_with(incoming_policy, policy()).await;
+        let fakes = Fakes::start().await.unwrap();
+        let settings = match auth {
+            Auth::Token => settings(&fakes),
+            Auth::App => AS_APP.iter().fold(settings(&fakes), |s, (name, value)| s.set(name, *value)),
+        };
+        let incoming = settings.incoming(incoming_policy).await;
+        let triage = settings.triage(policy()).await;
         fakes.github.seed(REPO, 150);
         let scheduler = FakeScheduler::start().await.unwrap();
         let incoming = schedule_on(incoming, &scheduler);
-        Self { stack: Stack { fakes, incoming, triage }, scheduler }
+        let writer = match auth {
+            Auth::Token => DISPATCH_LOGIN,
+            Auth::App => APP_LOGIN,
+        };
+        Self { stack: Stack { fakes, incoming, triage }, scheduler, writer }
     }
 
     /// One attempt at SNS message `event_id` of `message`, published at `published`.
@@ -162,16 +194,16 @@ impl Life {
     fn replies(&self) -> usize {
         self.prompt().map_or(0, |p| self.stack.fakes.slack.replies("U1", &p.ts).len())
     }
-}
 
-/// Comments Dispatch wrote on `issue` that carry `marker`.
-fn written(issue: &FakeIssue, marker: &str) -> usize {
-    issue
-        .comments
-        .iter()
-        .zip(&issue.comment_authors)
-        .filter(|(c, a)| c.contains(marker) && *a == DISPATCH_LOGIN)
-        .count()
+    /// Comments Dispatch wrote on `issue` that carry `marker`.
+    fn written(&self, issue: &FakeIssue, marker: &str) -> usize {
+        issue
+            .comments
+            .iter()
+            .zip(&issue.comment_authors)
+            .filter(|(c, a)| c.contains(marker) && *a == self.writer)
+            .count()
+    }
 }
 
 /// Whether a Slack message still shows buttons.

@@ -3,13 +3,15 @@
 //! `GET /incidents` and `PUT /incidents/{id}`. After Lambda's retries the issue is closed as
 //! completed with exactly one resolution comment, the prompt shows the resolved note without
 //! buttons (or, once escalated, the incident is resolved), and nothing is sent to anyone.
+//! The prompting rows run again with Dispatch authenticated as a GitHub App, whose bot GraphQL
+//! and REST name differently (`dispatch-app`, `dispatch-app[bot]`).
 
 use std::time::Duration;
 
 use dispatch_core::incoming::Step;
 use dispatch_fakes::{Fault, GitHubRoute, PagerDutyRoute, SlackRoute};
 
-use super::{Case, Life, REQUEST, Tally, alarm, has_buttons, published, written};
+use super::{Auth, Case, Life, REQUEST, Tally, alarm, has_buttons, published};
 use crate::robustness::matrix::Row;
 
 /// The alarm before its resolve arrives.
@@ -81,11 +83,17 @@ fn faults() -> Vec<(Before, &'static str, Inject)> {
 }
 
 pub(super) fn cases() -> Vec<Case> {
-    faults().into_iter().map(|(before, name, inject)| Box::pin(case(before, name, inject)) as Case).collect()
+    let rows = faults();
+    // Again as a GitHub App, every row of a prompting alarm: Dispatch must know the issue and
+    // comments its bot wrote through GraphQL (which names the bot `dispatch-app`) and through the
+    // REST API the lookup falls back on (`dispatch-app[bot]`).
+    let as_app: Vec<_> = rows.iter().filter(|(before, ..)| *before == Before::Prompting).cloned().collect();
+    let rows = rows.into_iter().map(|row| (Auth::Token, row)).chain(as_app.into_iter().map(|row| (Auth::App, row)));
+    rows.map(|(auth, (before, name, inject))| Box::pin(case(auth, before, name, inject)) as Case).collect()
 }
 
-async fn case(before: Before, fault_name: &'static str, inject: Inject) -> Row {
-    let life = Life::start().await;
+async fn case(auth: Auth, before: Before, fault_name: &'static str, inject: Inject) -> Row {
+    let life = Life::start_as(auth).await;
     let fakes = &life.stack.fakes;
     life.fire(&published(-2000)).await;
     if before == Before::EscalatedOntoOpen {
@@ -103,6 +111,7 @@ async fn case(before: Before, fault_name: &'static str, inject: Inject) -> Row {
     let (runs, ok) = life.run("evt-resolve", &published(0), &alarm("resolved")).await;
 
     let case = match before {
+        Before::Prompting if auth == Auth::App => format!("resolve self-service as a GitHub App × {fault_name}"),
         Before::Prompting => format!("resolve self-service × {fault_name}"),
         Before::Escalated => format!("resolve escalated self-service × {fault_name}"),
         Before::EscalatedOntoOpen => format!("resolve self-service escalated onto an open incident × {fault_name}"),
@@ -112,7 +121,7 @@ async fn case(before: Before, fault_name: &'static str, inject: Inject) -> Row {
     let issue = life.issue();
     tally
         .holds(issue.state == "closed" && issue.state_reason.as_deref() == Some("completed"))
-        .once(written(&issue, "<!-- dispatch:resolved "))
+        .once(life.written(&issue, "<!-- dispatch:resolved "))
         // Nothing new in Slack (no DM, no reply), no other issue, no early record.
         .never(fakes.slack.messages().len() - sent)
         .never(issues.len() - 1)
