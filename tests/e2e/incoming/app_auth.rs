@@ -7,13 +7,7 @@ use dispatch_fakes::{APP_LOGIN, Fault, SlackRoute};
 
 use super::harness::{REPO, SELF_SERVICE, harness_with, json};
 use super::lifecycle::{ALICE, TITLE, life_with};
-
-/// The settings of GitHub App authentication (the fake GitHub accepts any App's JWT).
-const AS_APP: [(&str, &str); 3] = [
-    ("GitHubAppId", "17"),
-    ("GitHubAppPrivateKey", include_str!("../../fixtures/test-github-app-key.pem")),
-    ("GitHubAppInstallationId", "4242"),
-];
+use crate::support::settings::AS_APP;
 
 #[tokio::test]
 async fn as_a_github_app_the_retry_of_an_alarm_whose_dm_failed_resumes_its_bots_issue_and_sends_the_dm() {

@@ -10,6 +10,14 @@ use dispatch_fakes::Fakes;
 pub const REPO: &str = "acme/dispatch-alarms";
 /// The default channel the settings name.
 pub const DEFAULT_CHANNEL: &str = "#security-alerts";
+/// The settings of GitHub App authentication, to add to the others (they take the place of
+/// `GitHubToken`): the test App's id, private key and installation. The fake GitHub accepts any
+/// App's JWT, and its installation token writes as `dispatch-app[bot]`.
+pub const AS_APP: [(&str, &str); 3] = [
+    ("GitHubAppId", "17"),
+    ("GitHubAppPrivateKey", include_str!("../../fixtures/test-github-app-key.pem")),
+    ("GitHubAppInstallationId", "4242"),
+];
 
 /// Settings by name, changed one at a time: each name at most once.
 #[derive(Debug, Clone)]

@@ -25,6 +25,7 @@ use serde_json::{Value, json};
 use super::Row;
 use crate::robustness::setup::*;
 use crate::support::scheduler::{FUNCTION_ARN, schedule_on};
+use crate::support::settings::AS_APP;
 
 /// A row still to run.
 pub(super) type Case = Pin<Box<dyn Future<Output = Row> + Send>>;
@@ -66,13 +67,6 @@ enum Auth {
     /// A GitHub App: its bot, `dispatch-app[bot]` over REST and `dispatch-app`, a `Bot`, in GraphQL.
     App,
 }
-
-/// The settings of GitHub App authentication (the fake GitHub accepts any App's JWT).
-const AS_APP: [(&str, &str); 3] = [
-    ("GitHubAppId", "17"),
-    ("GitHubAppPrivateKey", include_str!("../../../../fixtures/test-github-app-key.pem")),
-    ("GitHubAppInstallationId", "4242"),
-];
 
 /// The matrix's stack with follow-ups on: a fake Scheduler, and the function's ARN known.
 struct Life {
