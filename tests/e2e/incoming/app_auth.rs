@@ -50,3 +50,17 @@ async fn as_a_github_app_a_resolve_never_touches_an_issue_by_a_user_named_like_t
     let issue = life.issues().into_iter().find(|i| i.number == theirs).unwrap();
     assert_eq!((issue.state.as_str(), issue.comments.len()), ("open", 0));
 }
+
+#[tokio::test]
+async fn as_a_github_app_a_yes_click_closes_the_issue_the_apps_bot_opened_and_its_bot_writes_the_answer() {
+    let life = life_with(&AS_APP).await;
+    life.fire().await.unwrap();
+
+    life.click("dispatch_yes").await;
+
+    let [issue] = life.issues().try_into().expect("one issue");
+    assert_eq!(issue.state, "closed", "{issue:?}");
+    assert!(issue.comment_authors.iter().all(|a| a == APP_LOGIN), "{:?}", issue.comment_authors);
+    let answered = life.click("dispatch_no").await;
+    assert!(life.fakes.pagerduty.incidents().is_empty(), "the No after the Yes opens nothing: {answered}");
+}

@@ -58,11 +58,14 @@ pub async fn life() -> Life {
     life_with(&[]).await
 }
 
-/// A [`Life`] with settings added to the harness's (`SelfServiceEscalateAfter`, say).
+/// A [`Life`] with settings added to the harness's (`SelfServiceEscalateAfter`, say), for both
+/// functions, as one deployment sets them.
 pub async fn life_with(extra: &[(&'static str, &str)]) -> Life {
     let Harness { fakes, incoming } = harness_with(extra).await;
     let scheduler = FakeScheduler::start().await.unwrap();
-    let triage = Settings::on(&fakes).set("SlackSigningSecret", SIGNING_SECRET).triage(policy()).await;
+    let settings = Settings::on(&fakes).set("SlackSigningSecret", SIGNING_SECRET);
+    let triage = extra.iter().fold(settings, |settings, (name, value)| settings.set(name, *value));
+    let triage = triage.triage(policy()).await;
     let t0 = Utc::now().duration_trunc(chrono::Duration::milliseconds(1)).unwrap();
     Life { harness: Harness { incoming: schedule_on(incoming, &scheduler), fakes }, scheduler, triage, t0 }
 }
