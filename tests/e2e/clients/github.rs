@@ -10,7 +10,7 @@ use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use super::helpers::{TOKEN, catch_all, client, deadline, issue_json, policy, repo, requests, url};
+use super::helpers::{TOKEN, app_auth, catch_all, client, deadline, issue_json, policy, repo, requests, url};
 
 #[tokio::test]
 async fn requests_carry_the_token_in_the_authorization_header_never_the_query() {
@@ -272,11 +272,7 @@ async fn github_app_authentication_exchanges_a_jwt_for_an_installation_token() {
         .mount(&server)
         .await;
     catch_all(&server).await;
-    let auth = GitHubAuth::App {
-        app_id: 17,
-        private_key: SecretString::from(include_str!("../../fixtures/test-github-app-key.pem").to_owned()),
-        installation_id: 4242,
-    };
+    let auth = app_auth();
     let github = GitHub::new(&url(&server), &auth, policy()).unwrap();
     assert_eq!(github.issue(&repo(), 3, deadline()).await.unwrap().number, 3);
     assert_eq!(github.issue(&repo(), 3, deadline()).await.unwrap().number, 3);
@@ -299,11 +295,7 @@ async fn on_github_enterprise_server_an_app_learns_its_bots_login_from_get_app_w
         .mount(&server)
         .await;
     catch_all(&server).await;
-    let auth = GitHubAuth::App {
-        app_id: 17,
-        private_key: SecretString::from(include_str!("../../fixtures/test-github-app-key.pem").to_owned()),
-        installation_id: 4242,
-    };
+    let auth = app_auth();
     let base = url::Url::parse(&format!("{}/api/v3", server.uri())).unwrap();
     let github = GitHub::new(&base, &auth, policy()).unwrap();
 

@@ -19,6 +19,15 @@ pub fn deadline() -> Deadline {
     Deadline::after(Duration::from_secs(10))
 }
 
+/// GitHub App authentication as the test App: its id, private key and installation.
+pub fn app_auth() -> GitHubAuth {
+    GitHubAuth::App {
+        app_id: 17,
+        private_key: SecretString::from(include_str!("../../fixtures/test-github-app-key.pem").to_owned()),
+        installation_id: 4242,
+    }
+}
+
 pub fn url(server: &MockServer) -> url::Url {
     url::Url::parse(&server.uri()).unwrap()
 }
