@@ -44,6 +44,16 @@ pub async fn production_stack() -> Stack {
 pub async fn stack_with(incoming_policy: RetryPolicy, triage_policy: RetryPolicy) -> Stack {
     let fakes = Fakes::start().await.unwrap();
     let settings = settings(&fakes);
+    stack_on(fakes, &settings, incoming_policy, triage_policy).await
+}
+
+/// Both handlers built from `settings`, on `fakes`.
+pub async fn stack_on(
+    fakes: Fakes,
+    settings: &Settings,
+    incoming_policy: RetryPolicy,
+    triage_policy: RetryPolicy,
+) -> Stack {
     let incoming = settings.incoming(incoming_policy).await;
     let triage = settings.triage(triage_policy).await;
     Stack { fakes, incoming, triage }

@@ -245,13 +245,17 @@ impl<'a> Run<'a> {
             },
             // An App's bot is a `Bot` whose login GraphQL gives without the `[bot]` REST shows.
             (Subject::Actor(login), "login") => json!(login.strip_suffix("[bot]").unwrap_or(login)),
-            (Subject::Actor(login), "__typename") => json!(if login.ends_with("[bot]") { "Bot" } else { "User" }),
+            (Subject::Actor(login), "__typename") | (Subject::Viewer(login), "__typename") => json!(actor_type(login)),
             (Subject::Viewer(login), "login") => json!(login),
-            (Subject::Viewer(login), "__typename") => json!(if login.ends_with("[bot]") { "Bot" } else { "User" }),
             (_, "__typename") => json!("fake"),
             _ => Json::Null,
         }
     }
+}
+
+/// The GraphQL type of the account `login` (in the REST form): an App's bot is a `Bot`.
+fn actor_type(login: &str) -> &'static str {
+    if login.ends_with("[bot]") { "Bot" } else { "User" }
 }
 
 fn graphql_state(issue: &FakeIssue) -> String {

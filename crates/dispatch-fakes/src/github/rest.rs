@@ -202,10 +202,11 @@ fn apply(state: &Mutex<State>, base: &str, route: GitHubRoute, s: &[&str], reque
         GitHubRoute::Comment => {
             let Some(index) = find(issues) else { return json(404, json!({ "message": "Not Found" })) };
             let text = body["body"].as_str().unwrap_or_default().to_owned();
+            let author = caller(request);
             issues[index].comments.push(text.clone());
             issues[index].comment_ids.push(comment_id);
-            issues[index].comment_authors.push(caller(request).to_owned());
-            json(201, comment_json(base, &repo, issues[index].number, comment_id, &text, caller(request)))
+            issues[index].comment_authors.push(author.to_owned());
+            json(201, comment_json(base, &repo, issues[index].number, comment_id, &text, author))
         }
         GitHubRoute::Search | GitHubRoute::DeleteComment | GitHubRoute::Repository | GitHubRoute::GraphQl => {
             unreachable!("handled above")

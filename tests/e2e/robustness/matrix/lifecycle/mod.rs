@@ -68,12 +68,29 @@ enum Auth {
     App,
 }
 
+impl Auth {
+    /// The matrix's settings on `fakes`, authenticating this way.
+    fn settings(self, fakes: &Fakes) -> Settings {
+        match self {
+            Self::Token => settings(fakes),
+            Self::App => AS_APP.iter().fold(settings(fakes), |s, (name, value)| s.set(name, *value)),
+        }
+    }
+
+    /// The login Dispatch's writes carry.
+    fn writer(self) -> &'static str {
+        match self {
+            Self::Token => DISPATCH_LOGIN,
+            Self::App => APP_LOGIN,
+        }
+    }
+}
+
 /// The matrix's stack with follow-ups on: a fake Scheduler, and the function's ARN known.
 struct Life {
     stack: Stack,
     scheduler: FakeScheduler,
-    /// The login Dispatch's writes carry.
-    writer: &'static str,
+    auth: Auth,
 }
 
 impl Life {
@@ -84,20 +101,12 @@ impl Life {
     async fn start_as(auth: Auth) -> Self {
         let incoming_policy = RetryPolicy { request_timeout: Duration::from_secs(2), ..policy() };
         let fakes = Fakes::start().await.unwrap();
-        let settings = match auth {
-            Auth::Token => settings(&fakes),
-            Auth::App => AS_APP.iter().fold(settings(&fakes), |s, (name, value)| s.set(name, *value)),
-        };
-        let incoming = settings.incoming(incoming_policy).await;
-        let triage = settings.triage(policy()).await;
+        let settings = auth.settings(&fakes);
+        let Stack { fakes, incoming, triage } = stack_on(fakes, &settings, incoming_policy, policy()).await;
         fakes.github.seed(REPO, 150);
         let scheduler = FakeScheduler::start().await.unwrap();
         let incoming = schedule_on(incoming, &scheduler);
-        let writer = match auth {
-            Auth::Token => DISPATCH_LOGIN,
-            Auth::App => APP_LOGIN,
-        };
-        Self { stack: Stack { fakes, incoming, triage }, scheduler, writer }
+        Self { stack: Stack { fakes, incoming, triage }, scheduler, auth }
     }
 
     /// One attempt at SNS message `event_id` of `message`, published at `published`.
@@ -195,7 +204,7 @@ impl Life {
             .comments
             .iter()
             .zip(&issue.comment_authors)
-            .filter(|(c, a)| c.contains(marker) && *a == self.writer)
+            .filter(|(c, a)| c.contains(marker) && *a == self.auth.writer())
             .count()
     }
 }
